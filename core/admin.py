@@ -1,0 +1,82 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from . import services
+from .models import ChangeLog, OrgUnit, ScheduledRun, User
+
+
+@admin.register(OrgUnit)
+class OrgUnitAdmin(admin.ModelAdmin):
+    list_display = ["indented_name", "short_name", "kind", "code", "order", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "short_name", "code"]
+    list_select_related = ["parent"]
+    autocomplete_fields = ["parent"]
+
+    @admin.display(description="名称", ordering="path")
+    def indented_name(self, obj):
+        return "　" * (obj.depth - 1) + obj.name
+
+    def save_model(self, request, obj, form, change):
+        # Through the services, so the change log records admin edits too.
+        fields = {name: form.cleaned_data[name] for name in form.changed_data}
+        if change:
+            unchanged = OrgUnit.objects.get(pk=obj.pk)
+            services.update_unit(actor=request.user, unit=unchanged, **fields)
+        else:
+            created = services.create_unit(
+                actor=request.user,
+                name=obj.name,
+                kind=obj.kind,
+                parent=obj.parent,
+                short_name=obj.short_name,
+                code=obj.code,
+                order=obj.order,
+            )
+            obj.pk, obj.path = created.pk, created.path
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # units are deactivated, never deleted: history must survive 区划调整
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "display_name", "unit", "role", "is_active", "last_login"]
+    list_filter = ["role", "is_active", "unit"]
+    search_fields = ["username", "display_name", "phone"]
+    autocomplete_fields = ["unit"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        ("个人信息", {"fields": ["display_name", "phone", "email"]}),
+        ("单位与角色", {"fields": ["unit", "role"]}),
+        ("权限", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        ("重要日期", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["username", "password1", "password2"]}),
+        ("单位与角色", {"fields": ["display_name", "unit", "role"]}),
+    ]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ChangeLog)
+class ChangeLogAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "actor_name", "action", "content_type", "object_repr", "unit"]
+    list_filter = ["action", "content_type"]
+    search_fields = ["object_repr", "actor_name", "note"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(ScheduledRun)
+class ScheduledRunAdmin(ReadOnlyAdmin):
+    list_display = ["name", "last_run", "run_count"]

@@ -1,0 +1,24 @@
+from django.urls import reverse
+
+# The side navigation: (label, url name). Sections later work fills show an empty state.
+NAV = [
+    ("首页", "home"),
+    ("企业库", "enterprises:index"),
+    ("梯次培育", "cultivation:index"),
+    ("目标任务", "targets:index"),
+    ("季度报送", "reports:index"),
+    ("驾驶舱", "reports:dashboard"),
+    ("通报", "reports:bulletins"),
+]
+
+
+def portal(request):
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {}
+    items = [{"label": label, "url": reverse(name)} for label, name in NAV]
+    # The longest URL that prefixes the current path is the active section.
+    matches = [i["url"] for i in items if request.path.startswith(i["url"])]
+    active = max(matches, key=len, default=None)
+    for item in items:
+        item["active"] = item["url"] == active
+    return {"nav_items": items}

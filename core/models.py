@@ -1,0 +1,175 @@
+"""Cross-cutting models: the org-unit tree, users with their unit and role, the change log."""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Value
+from django.db.models.functions import Concat, Substr
+
+from .choices import Action, Role, UnitKind
+from .scoping import ScopedQuerySet
+
+
+class OrgUnitQuerySet(ScopedQuerySet):
+    scope_field = ""  # an org unit is scoped by itself
+
+    def subtree(self, unit: "OrgUnit"):
+        return self.filter(path__startswith=unit.path)
+
+
+class OrgUnit(models.Model):
+    """One node of 省 → 市 → 区/县 → 镇/街道/开发区/园区, any depth.
+
+    `path` is a materialised path of ids ("/1/5/9/"): "everything below X" is one indexed
+    prefix query, whatever the depth. It is derived from `parent` on every save.
+    """
+
+    name = models.CharField("名称", max_length=100)
+    short_name = models.CharField("简称", max_length=50, blank=True)
+    kind = models.CharField("类型", max_length=20, choices=UnitKind.choices)
+    code = models.CharField("行政区划代码", max_length=12, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上级单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    order = models.PositiveIntegerField("显示顺序", default=0)
+    is_active = models.BooleanField("启用", default=True)
+    path = models.CharField("路径", max_length=255, editable=False, db_index=True, default="")
+
+    objects = OrgUnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "组织单位"
+        verbose_name_plural = "组织单位"
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="orgunit_unique_name"),
+        ]
+        indexes = [models.Index(fields=["parent", "order"])]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            old_path = self.path
+            super().save(*args, **kwargs)
+            new_path = f"{self.parent.path if self.parent_id else '/'}{self.pk}/"
+            if new_path != old_path:
+                # New unit: set its own path. Moved unit: re-root it and every descendant.
+                affected = (
+                    OrgUnit.objects.filter(path__startswith=old_path)
+                    if old_path
+                    else OrgUnit.objects.filter(pk=self.pk)
+                )
+                affected.update(path=Concat(Value(new_path), Substr("path", len(old_path) + 1)))
+                self.path = new_path
+
+    @property
+    def label(self) -> str:
+        return self.short_name or self.name
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/") - 1
+
+    def is_within(self, other: "OrgUnit") -> bool:
+        return self.path.startswith(other.path)
+
+    def clean(self):
+        if self.parent_id and self.pk and self.parent.is_within(self):
+            raise ValidationError({"parent": "上级单位不能是本单位或其下级单位。"})
+
+
+class User(AbstractUser):
+    """A portal user: belongs to one org unit and has one role."""
+
+    display_name = models.CharField("姓名", max_length=50, blank=True)
+    unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name="所属单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.TOWN_STAFF)
+    phone = models.CharField("联系电话", max_length=30, blank=True)
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self):
+        return self.display_name or self.username
+
+    @property
+    def is_portal_admin(self) -> bool:
+        return self.is_superuser or self.role == Role.ADMIN
+
+    @property
+    def is_read_only(self) -> bool:
+        return self.role == Role.LEADER and not self.is_superuser
+
+
+class ChangeLog(models.Model):
+    """Who changed what, when, from what to what. Written by services, never by signals.
+
+    `unit` is the org unit the object belonged to at the time, so the log itself is scoped
+    like the data: a town user never sees another town's history.
+    """
+
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        User, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    actor_name = models.CharField("操作人姓名", max_length=150, blank=True)
+    content_type = models.ForeignKey(ContentType, verbose_name="对象类型", on_delete=models.PROTECT)
+    object_id = models.CharField("对象编号", max_length=64)
+    object_repr = models.CharField("对象", max_length=200)
+    action = models.CharField("操作", max_length=20, choices=Action.choices)
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name="所属单位", null=True, blank=True, on_delete=models.PROTECT
+    )
+    before = models.JSONField("修改前", null=True, blank=True)
+    after = models.JSONField("修改后", null=True, blank=True)
+    note = models.CharField("说明", max_length=500, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "变更记录"
+        verbose_name_plural = "变更记录"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.object_repr}"
+
+    def changed_fields(self) -> list[tuple[str, object, object]]:
+        """(field, before, after) for every field whose value differs."""
+        before, after = self.before or {}, self.after or {}
+        keys = list(dict.fromkeys([*before, *after]))
+        return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+class ScheduledRun(models.Model):
+    """Last run of each scheduled job, so /healthz/ and the admin can show the scheduler lives."""
+
+    name = models.CharField("任务", max_length=100, unique=True)
+    last_run = models.DateTimeField("最近运行时间")
+    run_count = models.PositiveIntegerField("运行次数", default=0)
+
+    class Meta:
+        verbose_name = "定时任务运行记录"
+        verbose_name_plural = "定时任务运行记录"
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CultivationConfig(AppConfig):
+    name = "cultivation"
+    verbose_name = "梯次培育"

@@ -1,0 +1,264 @@
+"""Settings, all read from the environment (README → Configuration lists every variable).
+
+With nothing set, the portal runs on SQLite, the local-memory cache and in-process
+Celery tasks: the embedded default a newcomer gets from the README's first command.
+`DATABASE_URL` switches to PostgreSQL, `REDIS_URL` to Redis for cache and broker,
+`DJANGO_ENV=production` to the hardened mode that passes `check --deploy`.
+"""
+
+import warnings
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+def _read(name, cast, default=environ.Env.NOTSET):
+    """Read one variable; a malformed value stops start-up with a message naming it."""
+    try:
+        return cast(name, default=default)
+    except ImproperlyConfigured:
+        raise
+    except Exception as exc:  # environ raises ValueError, KeyError… depending on the cast
+        raise ImproperlyConfigured(f"环境变量 {name} 的值无效（{exc}）") from exc
+
+
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+
+
+def _strict_bool(name, default):
+    """environ's bool() reads any unknown word as False; a typo must not flip a switch."""
+    raw = env.str(name, default=str(default)).strip().lower()
+    if raw not in _TRUE | _FALSE:
+        raise ValueError(f"应为 true/false，当前为 {raw!r}")
+    return raw in _TRUE
+
+
+DJANGO_ENV = _read("DJANGO_ENV", env.str, "development")
+if DJANGO_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(
+        f"环境变量 DJANGO_ENV 只能是 development 或 production，当前为 {DJANGO_ENV!r}"
+    )
+PRODUCTION = DJANGO_ENV == "production"
+
+
+def _required_in_production(name, cast, dev_default):
+    if PRODUCTION and name not in env.ENVIRON:
+        raise ImproperlyConfigured(f"生产模式（DJANGO_ENV=production）必须设置环境变量 {name}")
+    return _read(name, cast, dev_default)
+
+
+DEBUG = _read("DJANGO_DEBUG", _strict_bool, not PRODUCTION)
+SECRET_KEY = _required_in_production(
+    "DJANGO_SECRET_KEY", env.str, "dev-only-insecure-key-never-use-in-production-0123456789"
+)
+ALLOWED_HOSTS = _required_in_production(
+    "DJANGO_ALLOWED_HOSTS", env.list, ["127.0.0.1", "localhost", "testserver"]
+)
+CSRF_TRUSTED_ORIGINS = _read("DJANGO_CSRF_TRUSTED_ORIGINS", env.list, [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "django_celery_beat",
+    "import_export",
+    "axes",
+    "core",
+    "enterprises",
+    "cultivation",
+    "targets",
+    "reports",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "htportal.urls"
+WSGI_APPLICATION = "htportal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "core.context_processors.portal",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+DATABASES = {
+    "default": _read("DATABASE_URL", env.db_url, f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+}
+if "ENGINE" not in DATABASES["default"]:
+    raise ImproperlyConfigured(
+        "环境变量 DATABASE_URL 的值无效：应形如 postgres://用户:密码@主机:5432/库名"
+    )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Persistent connections, verified before reuse so a restarted server is survived.
+    DATABASES["default"]["CONN_MAX_AGE"] = _read("DB_CONN_MAX_AGE", env.int, 60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+else:
+    # SQLite: wait for the writer instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache and Celery -----------------------------------------------------------------------
+REDIS_URL = _read("REDIS_URL", env.str, "")
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        f"环境变量 REDIS_URL 的值无效：应以 redis:// 开头，当前为 {REDIS_URL!r}"
+    )
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "htportal",
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+CELERY_BROKER_URL = _read("CELERY_BROKER_URL", env.str, REDIS_URL)
+# No broker configured: run tasks in the calling process, so the embedded default needs
+# nothing but Python. `.delay()` then executes immediately and raises its errors.
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Auth -----------------------------------------------------------------------------------
+AUTH_USER_MODEL = "core.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Lock out after repeated failures: per account and per client address.
+AXES_FAILURE_LIMIT = _read("AXES_FAILURE_LIMIT", env.int, 5)
+AXES_COOLOFF_TIME = timedelta(minutes=_read("AXES_COOLOFF_MINUTES", env.int, 30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
+AXES_IPWARE_PROXY_COUNT = _read("AXES_PROXY_COUNT", env.int, 0) or None
+AXES_VERBOSE = False
+
+SESSION_COOKIE_AGE = _read("SESSION_HOURS", env.int, 12) * 3600
+
+# --- Internationalisation -------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+LOCALE_PATHS = [BASE_DIR / "locale"]
+
+# --- Static and media -----------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = _read("STATIC_ROOT", env.str, str(BASE_DIR / "staticfiles"))
+MEDIA_URL = "/media/"
+MEDIA_ROOT = _read("MEDIA_ROOT", env.str, str(BASE_DIR / "media"))
+if not PRODUCTION:
+    # Development serves static files from static/ directly; no collectstatic output needed.
+    warnings.filterwarnings("ignore", message="No directory at")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# --- E-mail ---------------------------------------------------------------------------------
+EMAIL_BACKEND = _read(
+    "EMAIL_BACKEND",
+    env.str,
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = _read("EMAIL_HOST", env.str, "localhost")
+EMAIL_PORT = _read("EMAIL_PORT", env.int, 25)
+DEFAULT_FROM_EMAIL = _read("DEFAULT_FROM_EMAIL", env.str, "htportal@localhost")
+
+# --- REST API -------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {"TITLE": "高企培育管理平台 API", "VERSION": "1"}
+
+# --- Logging --------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": _read("LOG_LEVEL", env.str, "INFO")},
+}
+
+# --- Production hardening (check --deploy passes with zero warnings) ------------------------
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = _read("DJANGO_SECURE_SSL_REDIRECT", _strict_bool, True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]  # container health checks speak plain HTTP
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = _read("DJANGO_HSTS_SECONDS", env.int, 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "高企培育管理平台 · 系统管理"
+admin.site.site_title = "高企培育管理平台"
+admin.site.index_title = "系统管理"
+
+urlpatterns = [
+    path("", include("core.urls")),
+    path("enterprises/", include("enterprises.urls")),
+    path("cultivation/", include("cultivation.urls")),
+    path("targets/", include("targets.urls")),
+    path("reports/", include("reports.urls")),
+    path("admin/", admin.site.urls),
+]

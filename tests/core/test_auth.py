@@ -1,0 +1,109 @@
+"""Login, logout, lockout, and the home page each persona lands on."""
+
+import pytest
+from django.urls import reverse
+
+from core.demo import DEMO_PASSWORD
+
+NAV_LABELS = ["企业库", "梯次培育", "目标任务", "季度报送", "驾驶舱", "通报"]
+
+
+def login(client, username, password):
+    return client.post(reverse("login"), {"username": username, "password": password})
+
+
+def test_login_page_is_in_chinese(client, db):
+    page = client.get(reverse("login")).content.decode()
+    assert "高企培育管理平台" in page
+    assert "用户名" in page and "密码" in page and "登录" in page
+
+
+@pytest.mark.parametrize(
+    ("username", "unit", "role"),
+    [
+        ("district", "武进区", "区科技局工作人员"),
+        ("hutang", "湖塘镇", "镇（园区）服务中心工作人员"),
+        ("niutang", "牛塘镇", "镇（园区）服务中心工作人员"),
+        ("leader", "武进区", "领导（只读）"),
+        ("admin", "武进区", "系统管理员"),
+    ],
+)
+def test_each_persona_logs_in_and_lands_on_home(client, personas, username, unit, role):
+    response = login(client, username, DEMO_PASSWORD)
+    assert response.status_code == 302 and response.url == reverse("home")
+    page = client.get(reverse("home")).content.decode()
+    assert f"所属单位：<strong>{unit}</strong>" in page
+    assert f"角色：<strong>{role}</strong>" in page
+    for label in NAV_LABELS:
+        assert label in page
+
+
+def test_leader_home_says_read_only(client_for, leader):
+    assert "只读" in client_for(leader).get(reverse("home")).content.decode()
+
+
+def test_district_home_lists_its_eleven_units(client_for, district):
+    page = client_for(district).get(reverse("home")).content.decode()
+    assert "下辖单位（11）" in page
+    assert page.index("武进国家高新技术产业开发区") < page.index("常州经济开发区")
+
+
+def test_wrong_password_and_unknown_user_get_the_same_chinese_error(client, personas):
+    wrong_password = login(client, "hutang", "not-the-password").content.decode()
+    unknown_user = login(client, "nobody", DEMO_PASSWORD).content.decode()
+    message = "用户名或密码不正确"
+    assert message in wrong_password and message in unknown_user
+    assert "_auth_user_id" not in client.session
+
+
+def test_logout_ends_the_session(client, personas):
+    login(client, "district", DEMO_PASSWORD)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    after = client.get(reverse("home"))
+    assert after.status_code == 302 and after.url.startswith(reverse("login"))
+
+
+def test_five_failures_lock_the_account_even_for_the_right_password(client, personas, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        login(client, "hutang", "wrong")
+    locked = login(client, "hutang", DEMO_PASSWORD)
+    assert locked.status_code in (403, 429)
+    assert "锁定" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+    # Another account from the same address is locked too (lockout by account and by IP).
+    assert "锁定" in login(client, "niutang", DEMO_PASSWORD).content.decode()
+
+
+def test_lockout_expires_after_the_cooloff(client, personas, settings):
+    from axes.models import AccessAttempt
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        login(client, "hutang", "wrong")
+    AccessAttempt.objects.all().delete()  # what the cool-off expiry does
+    assert login(client, "hutang", DEMO_PASSWORD).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "enterprises:index",
+        "cultivation:index",
+        "targets:index",
+        "reports:index",
+        "reports:dashboard",
+        "reports:bulletins",
+    ],
+)
+def test_sections_not_built_yet_show_an_empty_state(client_for, client, hutang, url_name):
+    anonymous = client.get(reverse(url_name))
+    assert anonymous.status_code == 302 and anonymous.url.startswith(reverse("login"))
+    page = client_for(hutang).get(reverse(url_name))
+    assert page.status_code == 200
+    assert "暂无数据" in page.content.decode()
+
+
+def test_unknown_page_is_a_chinese_404(client_for, hutang):
+    response = client_for(hutang).get("/no-such-page/")
+    assert response.status_code == 404
+    assert "未找到该页面或记录" in response.content.decode()
