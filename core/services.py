@@ -13,33 +13,35 @@ from .scoping import ensure_unit_in_scope
 
 
 def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict:
-    """A JSON-safe picture of an instance's concrete fields, for before/after in the log.
+    """A JSON-safe, human-readable picture of an instance, for before/after in the log.
 
-    Foreign keys are stored as their display text (what a reader of the history wants),
-    choices as their label.
+    Keys are the fields' Chinese labels; foreign keys become their display text, choices
+    their label, booleans 是/否, blanks None. Automatic timestamps are left out (noise).
     """
     data = {}
     for field in instance._meta.concrete_fields:
-        if field.primary_key or (fields is not None and field.name not in fields):
+        automatic = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+        if field.primary_key or automatic or (fields is not None and field.name not in fields):
             continue
-        if field.is_relation:
-            related = getattr(instance, field.name)
-            data[str(field.verbose_name)] = str(related) if related is not None else None
-            continue
-        value = field.value_from_object(instance)
-        if field.choices and value not in (None, ""):
-            value = dict(field.flatchoices).get(value, value)
-        data[str(field.verbose_name)] = _json_safe(value)
+        data[str(field.verbose_name)] = _display(instance, field)
     return data
 
 
-def _json_safe(value):
-    if isinstance(value, decimal.Decimal):
+def _display(instance, field):
+    if field.is_relation:
+        related = getattr(instance, field.name)
+        return str(related) if related is not None else None
+    value = field.value_from_object(instance)
+    if value in (None, ""):
+        return None
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, decimal.Decimal | uuid.UUID):
         return str(value)
     if isinstance(value, datetime.date | datetime.datetime):
         return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
     return value
 
 

@@ -39,7 +39,7 @@ def history(request, app_label: str, model_name: str, pk: str):
     if not hasattr(model._default_manager, "for_user"):
         raise Http404("该类型的记录没有变更历史。")
     instance = get_for_user_or_404(model._default_manager.all(), request.user, pk=pk)
-    entries = selectors.history_for(request.user, instance)
+    entries = selectors.history_for(instance)
     return render(
         request,
         "core/history.html",

@@ -1,14 +1,17 @@
-from django.contrib.auth.decorators import login_required
 from django.urls import path
 
-from core.views import empty_section
+from . import views
 
 app_name = "enterprises"
 urlpatterns = [
-    path(
-        "",
-        login_required(empty_section),
-        {"title": "企业库", "description": "企业名录、年度指标与变更历史将在此维护。"},
-        name="index",
-    ),
+    path("", views.enterprise_list, name="index"),
+    path("export/", views.export, name="export"),
+    path("new/", views.enterprise_create, name="create"),
+    path("duplicates/", views.duplicates, name="duplicates"),
+    path("<int:pk>/", views.enterprise_detail, name="detail"),
+    path("<int:pk>/edit/", views.enterprise_edit, name="edit"),
+    path("<int:pk>/move/", views.enterprise_move, name="move"),
+    path("<int:pk>/active/", views.enterprise_set_active, name="set_active"),
+    path("<int:pk>/years/new/", views.year_edit, name="year_create"),
+    path("<int:pk>/years/<int:year>/", views.year_edit, name="year_edit"),
 ]

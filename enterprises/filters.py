@@ -1,0 +1,92 @@
+"""One FilterSet for the HTML list, the exports and the API, so all three agree."""
+
+import django_filters
+from django.db.models import Q
+
+from core.models import OrgUnit
+from core.scoping import VIEW
+
+from .choices import TechField
+from .models import Enterprise
+
+class YesNoAll(django_filters.widgets.BooleanWidget):
+    """全部 / 是 / 否 instead of the default "未知" for no filter."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", "全部"), ("true", "是"), ("false", "否")]
+
+
+STATUS_CHOICES = [("active", "有效"), ("inactive", "已停用"), ("all", "全部")]
+
+
+def scoped_units(request):
+    if request is None:
+        return OrgUnit.objects.none()
+    return OrgUnit.objects.for_user(request.user, VIEW).filter(is_active=True).order_by("path")
+
+
+class EnterpriseFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="名称或代码")
+    town = django_filters.ModelChoiceFilter(
+        queryset=scoped_units, method="in_unit", label="所属镇（园区）", empty_label="全部"
+    )
+    tech_field = django_filters.ChoiceFilter(
+        choices=TechField.choices, label="技术领域", empty_label="全部"
+    )
+    above_scale = django_filters.BooleanFilter(label="规上企业", widget=YesNoAll)
+    uscc_warning = django_filters.BooleanFilter(
+        method="checksum_warning", label="代码校验警告", widget=YesNoAll
+    )
+    status = django_filters.ChoiceFilter(
+        choices=STATUS_CHOICES, method="by_status", label="状态", empty_label="有效（默认）"
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=[
+            ("name", "name"),
+            ("uscc", "uscc"),
+            ("town__path", "town"),
+            ("registered_on", "registered_on"),
+            ("updated_at", "updated_at"),
+        ],
+        field_labels={
+            "name": "企业名称",
+            "uscc": "统一社会信用代码",
+            "town": "所属镇（园区）",
+            "registered_on": "注册日期",
+            "updated_at": "更新时间",
+        },
+        label="排序",
+        empty_label="默认（按名称）",
+    )
+
+    class Meta:
+        model = Enterprise
+        fields = ["q", "town", "tech_field", "above_scale", "uscc_warning", "status"]
+
+    @property
+    def qs(self):
+        queryset = super().qs
+        # Deactivated enterprises stay out of sight unless asked for.
+        if not self.is_bound or not self.form.cleaned_data.get("status"):
+            queryset = queryset.filter(is_active=True)
+        return queryset
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(uscc__contains=value.upper()))
+
+    def in_unit(self, queryset, name, unit):
+        # A district-level unit selects its whole subtree.
+        return queryset.filter(town__path__startswith=unit.path)
+
+    def checksum_warning(self, queryset, name, value):
+        return queryset.filter(uscc_checksum_ok=not value)
+
+    def by_status(self, queryset, name, value):
+        return {
+            "active": queryset.filter(is_active=True),
+            "inactive": queryset.filter(is_active=False),
+        }.get(value, queryset)
