@@ -219,6 +219,13 @@ STORAGES = {
     },
 }
 
+# --- django-import-export (admin bulk maintenance) ------------------------------------------
+# Uploaded files wait between "preview" and "confirm" in MEDIA_ROOT, so the confirm request
+# may land on another gunicorn worker or host sharing the media volume.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = True  # the portal's own change log records imports
+
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = _read(
     "EMAIL_BACKEND",
