@@ -9,6 +9,7 @@ from core.scoping import VIEW
 from .choices import TechField
 from .models import Enterprise
 
+
 class YesNoAll(django_filters.widgets.BooleanWidget):
     """全部 / 是 / 否 instead of the default "未知" for no filter."""
 

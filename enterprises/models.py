@@ -70,7 +70,7 @@ class TownSpan(models.Model):
     class Meta:
         verbose_name = "所属镇（园区）变更"
         verbose_name_plural = "所属镇（园区）变更"
-        ordering = ["enterprise", "start"]
+        ordering = ["enterprise", F("start").asc(nulls_first=True)]  # "since registration" first
         constraints = [
             models.UniqueConstraint(
                 fields=["enterprise"], condition=Q(end__isnull=True), name="one_open_town_span"

@@ -90,7 +90,7 @@ def enterprise_detail(request, pk):
         {
             "enterprise": enterprise,
             "years": selectors.years_of(enterprise),
-            "town_spans": enterprise.town_spans.select_related("town").order_by("start"),
+            "town_spans": enterprise.town_spans.select_related("town"),
             "entries": history_for(enterprise),
             "can_write": can_write(request.user),
         },

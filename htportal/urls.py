@@ -1,5 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+import enterprises.api  # noqa: F401  (registers its endpoints on the router)
+from core.api import router
 
 admin.site.site_header = "高企培育管理平台 · 系统管理"
 admin.site.site_title = "高企培育管理平台"
@@ -11,5 +15,7 @@ urlpatterns = [
     path("cultivation/", include("cultivation.urls")),
     path("targets/", include("targets.urls")),
     path("reports/", include("reports.urls")),
+    path("api/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),
 ]
