@@ -1,0 +1,1 @@
+"""Benchmark tooling: the scale-data generator's row makers and the `bench/run` harness."""

@@ -1,0 +1,267 @@
+"""Build (or reuse) a large synthetic registry under a bench district, fast.
+
+    python manage.py generate_scale_data --towns 100 --enterprises 100000 --years 10
+
+The data lives under 江苏省 → 常州市 → 基准测试区 → 基准镇001…, apart from any real or demo
+data. The build is a list of steps (STEPS); each says whether its rows are already there,
+so a re-run only fills what is missing and a finished dataset is reused as is. Later work
+adds a step (ladder events…) by appending a `Step` — a dataset built before it existed then
+gets just that step on the next run. Rows come from `bench.datagen`; `bench.load` writes them
+with COPY on PostgreSQL, with bulk_create elsewhere (the small test on SQLite).
+"""
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from bench import datagen
+from bench.load import load_rows
+from core.choices import UnitKind
+from core.demo import CITY, PROVINCE
+from core.models import OrgUnit
+from core.services import create_unit
+from enterprises.models import Enterprise, EnterpriseYear, TownSpan
+
+DISTRICT_NAME = "基准测试区"
+DISTRICT_CODE = "320499"
+TOWN_NAME = "基准镇{:03d}"
+
+
+@dataclass
+class Build:
+    """What one run is asked to build, and where; steps read and share this."""
+
+    n_towns: int
+    n_enterprises: int
+    years: int  # history span, ending with datagen.END_YEAR (for event history)
+    indicator_years: int  # how many of the most recent years get EnterpriseYear rows
+    seed: int
+    district: OrgUnit
+    towns: list[OrgUnit]
+    log: Callable[[str], None]  # for a step's progress lines
+    now: object = field(default_factory=timezone.now)
+
+    @property
+    def first_year(self) -> int:
+        """First year of the history span (event-history steps start here)."""
+        return datagen.END_YEAR - self.years + 1
+
+    @property
+    def last_registered_year(self) -> int:
+        """Registered by the first indicator year, so every enterprise has all its rows."""
+        return datagen.END_YEAR - max(self.indicator_years, 1) + 1
+
+    @property
+    def indicator_year_list(self) -> list[int]:
+        return list(range(datagen.END_YEAR - self.indicator_years + 1, datagen.END_YEAR + 1))
+
+    def rng(self, step: str) -> random.Random:
+        """One generator per step: adding a step never changes another step's rows."""
+        return random.Random(f"{self.seed}:{step}")
+
+    def enterprises(self):
+        return Enterprise.objects.filter(town__path__startswith=self.district.path)
+
+    @cached_property
+    def enterprise_keys(self) -> list[tuple[int, int, bool]]:
+        """(id, town id, above_scale) of every bench enterprise, in id order."""
+        return list(self.enterprises().order_by("id").values_list("id", "town_id", "above_scale"))
+
+
+@dataclass
+class Step:
+    name: str
+    done: Callable[[Build], bool]
+    run: Callable[[Build], str]  # returns a short summary of what it wrote
+
+
+# --- steps -----------------------------------------------------------------------------------
+
+
+def _enterprises_done(build: Build) -> bool:
+    total = build.enterprises().count()
+    if total == 0:
+        return False
+    in_towns = build.enterprises().filter(town__in=build.towns).count()
+    if total == in_towns == build.n_enterprises:
+        return True
+    raise CommandError(
+        f"{DISTRICT_NAME}已有 {total} 家企业（其中 {in_towns} 家在所选 {build.n_towns} 个镇），"
+        f"与要求的 {build.n_enterprises} 家不符；加 --reset 重建。"
+    )
+
+
+def _make_enterprises(build: Build) -> str:
+    rng = build.rng("enterprises")
+    sizes = datagen.town_sizes(build.n_enterprises, build.n_towns, rng)
+    rows = datagen.enterprise_rows(
+        [(t.pk, t.name) for t in build.towns],
+        sizes,
+        rng,
+        last_registered_year=build.last_registered_year,
+        now=build.now,
+    )
+    load_rows(Enterprise, datagen.ENTERPRISE_COLUMNS, rows)
+    bad = sum(1 for row in rows if not row[1])
+    return (
+        f"{len(rows)} 家企业（最大镇 {max(sizes)} 家，最小 {min(sizes)} 家；校验位错误 {bad} 家）"
+    )
+
+
+def _spans(build: Build):
+    return TownSpan.objects.filter(enterprise__town__path__startswith=build.district.path)
+
+
+def _make_town_spans(build: Build) -> str:
+    _spans(build).delete()
+    rows = ((pk, town_id, None, None) for pk, town_id, _ in build.enterprise_keys)
+    return f"{load_rows(TownSpan, datagen.TOWN_SPAN_COLUMNS, rows)} 条所属镇记录"
+
+
+def _years(build: Build):
+    return EnterpriseYear.objects.filter(enterprise__town__path__startswith=build.district.path)
+
+
+def _make_indicator_years(build: Build) -> str:
+    _years(build).delete()
+    rows = datagen.year_rows(
+        ((pk, above) for pk, _, above in build.enterprise_keys),
+        build.indicator_year_list,
+        build.rng("indicator_years"),
+        now=build.now,
+    )
+    n = load_rows(EnterpriseYear, datagen.YEAR_COLUMNS, rows)
+    years = build.indicator_year_list
+    span = f"{years[0]}–{years[-1]}" if years else "无"
+    return f"{n} 条年度指标（{span}）"
+
+
+STEPS: list[Step] = [
+    Step("enterprises", _enterprises_done, _make_enterprises),
+    Step(
+        "town_spans",
+        lambda b: _spans(b).filter(end__isnull=True).count() == b.n_enterprises,
+        _make_town_spans,
+    ),
+    Step(
+        "indicator_years",
+        lambda b: _years(b).count() == b.n_enterprises * b.indicator_years,
+        _make_indicator_years,
+    ),
+]
+
+
+# --- org tree ---------------------------------------------------------------------------------
+
+
+def _unit(name, kind, parent, code="", order=0, short_name="") -> OrgUnit:
+    existing = OrgUnit.objects.filter(parent=parent, name=name).first()
+    if existing:
+        return existing
+    return create_unit(
+        actor=None,
+        name=name,
+        short_name=short_name,
+        kind=kind,
+        parent=parent,
+        code=code,
+        order=order,
+    )
+
+
+@transaction.atomic
+def ensure_org_tree(n_towns: int) -> tuple[OrgUnit, list[OrgUnit]]:
+    """江苏省 → 常州市 → 基准测试区 → 基准镇001…N (found by name, created when missing)."""
+    province = _unit(PROVINCE[0], PROVINCE[2], None, code=PROVINCE[3], short_name=PROVINCE[1])
+    city = _unit(CITY[0], CITY[2], province, code=CITY[3], short_name=CITY[1])
+    district = _unit(DISTRICT_NAME, UnitKind.DISTRICT, city, code=DISTRICT_CODE, order=99)
+    existing = {u.name: u for u in district.children.all()}
+    towns = []
+    for i in range(1, n_towns + 1):
+        name = TOWN_NAME.format(i)
+        towns.append(existing.get(name) or _unit(name, UnitKind.TOWN, district, order=i))
+    return district, towns
+
+
+class Command(BaseCommand):
+    help = (
+        "生成（或复用）基准测试用的大规模模拟数据：基准测试区下的镇、企业、所属镇记录与年度指标。"
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--towns", type=int, default=100, help="镇的个数（默认 100）")
+        parser.add_argument("--enterprises", type=int, default=100_000, help="企业数")
+        parser.add_argument(
+            "--years", type=int, default=10, help=f"历史跨度（年），截至 {datagen.END_YEAR} 年"
+        )
+        parser.add_argument(
+            "--indicator-years",
+            type=int,
+            default=3,
+            help="最近几年有年度指标（默认 3：10 万企业 → 30 万条）",
+        )
+        parser.add_argument("--seed", type=int, default=1, help="随机种子（同种子同数据）")
+        parser.add_argument("--reset", action="store_true", help="先删除基准测试区的全部企业")
+
+    def handle(self, *args, **opts):
+        if opts["towns"] < 1 or opts["enterprises"] < 0 or opts["years"] < 1:
+            raise CommandError("--towns、--years 至少为 1，--enterprises 不能为负数。")
+        if not 0 <= opts["indicator_years"] <= opts["years"]:
+            raise CommandError("--indicator-years 应在 0 到 --years 之间。")
+        started = time.perf_counter()
+        district, towns = ensure_org_tree(opts["towns"])
+        build = Build(
+            n_towns=opts["towns"],
+            n_enterprises=opts["enterprises"],
+            years=opts["years"],
+            indicator_years=opts["indicator_years"],
+            seed=opts["seed"],
+            district=district,
+            towns=towns,
+            log=self.stdout.write,
+        )
+        if opts["reset"]:
+            self._timed("reset", lambda: self._reset(build))
+        ran = 0
+        for step in STEPS:
+            if step.done(build):
+                self.stdout.write(f"  {step.name}: 已存在，跳过")
+                continue
+            with transaction.atomic():
+                self._timed(step.name, lambda step=step: step.run(build))
+            ran += 1
+        if not ran:
+            self.stdout.write(
+                f"{DISTRICT_NAME}已有 {build.n_enterprises} 家企业及全部数据，无需生成"
+                "（--reset 可重建）。"
+            )
+            return
+        if connection.vendor == "postgresql":
+            self._timed("analyze", self._analyze)
+        self.stdout.write(f"完成，共用时 {time.perf_counter() - started:.1f} s")
+
+    def _timed(self, name: str, work: Callable[[], str | None]) -> None:
+        t0 = time.perf_counter()
+        summary = work()
+        self.stdout.write(f"  {name}: {summary or '完成'}  [{time.perf_counter() - t0:.1f} s]")
+
+    @transaction.atomic
+    def _reset(self, build: Build) -> str:
+        years = _years(build).delete()[0]
+        spans = _spans(build).delete()[0]
+        enterprises = build.enterprises()
+        n = enterprises.count()
+        enterprises.delete()  # ORM delete: cascades to whatever later apps hang on Enterprise
+        return f"删除 {n} 家企业、{spans} 条所属镇记录、{years} 条年度指标"
+
+    def _analyze(self) -> str:
+        tables = [m._meta.db_table for m in (OrgUnit, Enterprise, TownSpan, EnterpriseYear)]
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE " + ", ".join(map(connection.ops.quote_name, tables)))
+        return "统计信息已更新"
