@@ -1,10 +1,13 @@
 """One FilterSet for the HTML list, the exports and the API, so all three agree."""
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
+from core.dates import today
 from core.models import OrgUnit
 from core.scoping import VIEW
+from cultivation import selectors as ladder
+from cultivation.choices import HonourType, Rung
 
 from .choices import TechField
 from .models import Enterprise
@@ -39,6 +42,15 @@ class EnterpriseFilter(django_filters.FilterSet):
     uscc_warning = django_filters.BooleanFilter(
         method="checksum_warning", label="代码校验警告", widget=YesNoAll
     )
+    rung = django_filters.ChoiceFilter(
+        choices=Rung.choices, method="by_rung", label="当前梯次", empty_label="全部"
+    )
+    honour = django_filters.ChoiceFilter(
+        choices=HonourType.choices, method="by_honour", label="荣誉称号", empty_label="全部"
+    )
+    valid_hte = django_filters.BooleanFilter(
+        method="by_valid_hte", label="持有效高企证书", widget=YesNoAll
+    )
     status = django_filters.ChoiceFilter(
         choices=STATUS_CHOICES, method="by_status", label="状态", empty_label="有效（默认）"
     )
@@ -63,7 +75,17 @@ class EnterpriseFilter(django_filters.FilterSet):
 
     class Meta:
         model = Enterprise
-        fields = ["q", "town", "tech_field", "above_scale", "uscc_warning", "status"]
+        fields = [
+            "q",
+            "town",
+            "tech_field",
+            "rung",
+            "honour",
+            "valid_hte",
+            "above_scale",
+            "uscc_warning",
+            "status",
+        ]
 
     @property
     def qs(self):
@@ -85,6 +107,17 @@ class EnterpriseFilter(django_filters.FilterSet):
 
     def checksum_warning(self, queryset, name, value):
         return queryset.filter(uscc_checksum_ok=not value)
+
+    # The ladder lives in cultivation; its selectors say what each rung means today.
+    def by_rung(self, queryset, name, value):
+        return ladder.filter_by_rung(queryset, value)
+
+    def by_honour(self, queryset, name, value):
+        return ladder.with_honour(queryset, value)
+
+    def by_valid_hte(self, queryset, name, value):
+        holders = Exists(ladder.valid_hte_ids(today()).filter(enterprise_id=OuterRef("pk")))
+        return queryset.filter(holders if value else ~holders)
 
     def by_status(self, queryset, name, value):
         return {

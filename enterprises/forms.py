@@ -1,6 +1,6 @@
 from django import forms
-from django.utils import timezone
 
+from core.dates import today
 from core.models import OrgUnit
 from core.scoping import CHANGE
 
@@ -48,7 +48,7 @@ class EnterpriseForm(forms.ModelForm):
 
 class MoveForm(forms.Form):
     town = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), label="迁入镇（园区）")
-    on = forms.DateField(label="迁入日期", widget=DateInput(), initial=timezone.localdate)
+    on = forms.DateField(label="迁入日期", widget=DateInput(), initial=today)
     note = forms.CharField(label="说明", max_length=500, required=False)
 
     def __init__(self, *args, user, enterprise, **kwargs):

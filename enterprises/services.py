@@ -4,9 +4,9 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from core.choices import Action
+from core.dates import today
 from core.models import OrgUnit, User
 from core.scoping import ensure_in_scope, ensure_unit_in_scope
 from core.services import log_change, snapshot
@@ -121,7 +121,7 @@ def move_enterprise(
         ensure_unit_in_scope(actor, town)
     if town == enterprise.town:
         raise ValidationError({"town": "新的所属镇（园区）与当前相同。"})
-    on = on or timezone.localdate()
+    on = on or today()
     current = enterprise.town_spans.filter(end__isnull=True).first()
     if current and current.start and on <= current.start:
         raise ValidationError({"on": f"迁移日期须晚于上次迁入日期 {current.start:%Y-%m-%d}。"})

@@ -7,7 +7,7 @@ Celery tasks: the embedded default a newcomer gets from the README's first comma
 """
 
 import warnings
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import environ
@@ -190,6 +190,14 @@ AXES_IPWARE_PROXY_COUNT = _read("AXES_PROXY_COUNT", env.int, 0) or None
 AXES_VERBOSE = False
 
 SESSION_COOKIE_AGE = _read("SESSION_HOURS", env.int, 12) * 3600
+
+# The portal's reference "today" (YYYY-MM-DD); unset = the real date. scripts/run.sh pins it
+# to 2019-07-15 because the demo data describe mid-2019.
+PORTAL_TODAY = _read(
+    "PORTAL_TODAY",
+    lambda name, default: date.fromisoformat(raw) if (raw := env.str(name, default="")) else None,
+    None,
+)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

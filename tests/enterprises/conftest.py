@@ -1,5 +1,6 @@
-import pytest
 from decimal import Decimal
+
+import pytest
 
 from enterprises import services
 from enterprises.choices import TechField

@@ -1,0 +1,312 @@
+"""Point-in-time reads of the ladder — the only place that says what "counts".
+
+Targets, dashboards, bulletins and notifications count only through these. Each metric is
+a set of enterprise ids plus a date; `count_by_child` attributes each enterprise to the
+town it belonged to ON THAT DATE (TownSpan), so a later move never rewrites the past.
+"""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from core.dates import today
+from core.models import OrgUnit
+from enterprises.models import Enterprise, TownSpan
+
+from .choices import FILED, ApplicationKind, ApplicationStatus, Rung
+from .models import Application, Certificate, Honour, PoolMembership, TechSMEEvaluation
+
+
+def year_end(year: int) -> datetime.date:
+    return datetime.date(year, 12, 31)
+
+
+# --- enterprise-id sets ----------------------------------------------------------------------
+
+
+def valid_hte_ids(on: datetime.date) -> QuerySet:
+    """Enterprises holding a valid 高企 certificate on `on`."""
+    return Certificate.objects.filter(
+        Q(revoked_on__isnull=True) | Q(revoked_on__gt=on), issued_on__lte=on, expires_on__gte=on
+    ).values("enterprise_id")
+
+
+def expiring_ids(year: int) -> QuerySet:
+    """Certificates whose 3 years run out in `year`: those enterprises must re-apply."""
+    return Certificate.objects.filter(expires_on__year=year, revoked_on__isnull=True).values(
+        "enterprise_id"
+    )
+
+
+def new_hte_ids(year: int) -> QuerySet:
+    """First-time certifications in `year` (not renewals): 新增高企."""
+    earlier = Certificate.objects.filter(
+        enterprise_id=OuterRef("enterprise_id"), issued_on__lt=OuterRef("issued_on")
+    )
+    return (
+        Certificate.objects.filter(issued_on__year=year)
+        .exclude(Exists(earlier))
+        .values("enterprise_id")
+    )
+
+
+def application_ids(year: int, kind: str | None = None, statuses=FILED) -> QuerySet:
+    """Applications filed in `year` (已申报 / 通过 / 未通过), optionally of one kind."""
+    queryset = Application.objects.filter(year=year, status__in=statuses)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    return queryset.values("enterprise_id")
+
+
+def pool_entry_ids(year: int) -> QuerySet:
+    return PoolMembership.objects.filter(year=year).values("enterprise_id")
+
+
+def pool_active_ids(year: int) -> QuerySet:
+    """Pool members at any time during `year`."""
+    return PoolMembership.objects.filter(
+        Q(end__isnull=True) | Q(end__gte=datetime.date(year, 1, 1)), start__lte=year_end(year)
+    ).values("enterprise_id")
+
+
+def sme_ids(year: int) -> QuerySet:
+    return TechSMEEvaluation.objects.filter(year=year).values("enterprise_id")
+
+
+# --- attribution to units --------------------------------------------------------------------
+
+
+def spans_on(on: datetime.date) -> QuerySet:
+    return TownSpan.objects.filter(
+        Q(start__isnull=True) | Q(start__lte=on), Q(end__isnull=True) | Q(end__gte=on)
+    )
+
+
+def count_by_child(ids: QuerySet, parent: OrgUnit, on: datetime.date) -> dict[int, int]:
+    """{child unit id: count} for each child of `parent`, plus parent.id: the total.
+
+    One grouped query whatever the number of towns; the roll-up to children happens on
+    the (few hundred) unit paths in Python.
+    """
+    per_town = dict(
+        spans_on(on)
+        .filter(enterprise_id__in=ids, town__path__startswith=parent.path)
+        .values_list("town__path")
+        .annotate(n=Count("enterprise_id", distinct=True))
+    )
+    children = list(parent.children.values_list("id", "path"))
+    result = {child_id: 0 for child_id, _ in children}
+    for path, n in per_town.items():
+        for child_id, child_path in children:
+            if path.startswith(child_path):
+                result[child_id] += n
+                break
+    result[parent.id] = sum(per_town.values())
+    return result
+
+
+def enterprises_in(ids: QuerySet, unit: OrgUnit, on: datetime.date) -> QuerySet:
+    """The enterprises behind a number: drill-down for any count above."""
+    in_unit = spans_on(on).filter(enterprise_id=OuterRef("pk"), town__path__startswith=unit.path)
+    return Enterprise.objects.filter(Exists(in_unit), id__in=ids).select_related("town")
+
+
+# --- the metric registry targets and dashboards use -------------------------------------------
+
+
+@dataclass(frozen=True)
+class LadderMetric:
+    code: str
+    label: str
+    ids: Callable[[int, datetime.date], QuerySet]  # (year, as-of date) → enterprise ids
+
+
+LADDER_METRICS = {
+    m.code: m
+    for m in [
+        LadderMetric("valid_hte", "有效高企数", lambda y, on: valid_hte_ids(on)),
+        LadderMetric(
+            "new_hte", "新增高企数", lambda y, on: new_hte_ids(y).filter(issued_on__lte=on)
+        ),
+        LadderMetric("expiring", "高企到期数", lambda y, on: expiring_ids(y)),
+        LadderMetric(
+            "renewal_applications",
+            "到期重新认定申报数",
+            lambda y, on: application_ids(y, ApplicationKind.RENEWAL),
+        ),
+        LadderMetric(
+            "first_applications",
+            "高企新申报数",
+            lambda y, on: application_ids(y, ApplicationKind.FIRST),
+        ),
+        LadderMetric("applications", "高企申报数", lambda y, on: application_ids(y)),
+        LadderMetric("pool_entries", "培育入库数", lambda y, on: pool_entry_ids(y)),
+        LadderMetric("sme_evaluated", "科技型中小企业评价入库数", lambda y, on: sme_ids(y)),
+    ]
+}
+
+
+def as_of_in(year: int, on: datetime.date | None = None) -> datetime.date:
+    """The counting date for `year`: the given date (or today) clipped to that year."""
+    on = on or today()
+    return max(datetime.date(year, 1, 1), min(on, year_end(year)))
+
+
+def metric_ids(
+    code: str, year: int, on: datetime.date | None = None
+) -> tuple[QuerySet, datetime.date]:
+    on = as_of_in(year, on)
+    return LADDER_METRICS[code].ids(year, on), on
+
+
+def metric_counts(code: str, year: int, parent: OrgUnit, on: datetime.date | None = None):
+    """Counts of one registered metric for `parent`'s children (and total), as of `on`."""
+    ids, on = metric_ids(code, year, on)
+    return count_by_child(ids, parent, on)
+
+
+# --- views of the ladder ------------------------------------------------------------------------
+
+
+def funnel(unit: OrgUnit, year: int) -> list[dict]:
+    """科小 → 入库 → 申报 → 认定 for a year, with each step's conversion from the one before."""
+    on = year_end(year)
+    steps = [
+        ("科技型中小企业", sme_ids(year)),
+        ("培育库在库", pool_active_ids(year)),
+        ("高企申报", application_ids(year)),
+        ("认定通过", application_ids(year, statuses=[ApplicationStatus.PASSED])),
+    ]
+    result, previous = [], None
+    for label, ids in steps:
+        count = count_by_child(ids, unit, on)[unit.id]
+        rate = None if not previous else count / previous
+        result.append({"label": label, "count": count, "rate": rate})
+        previous = count
+    return result
+
+
+def stalled_pool(unit: OrgUnit, on: datetime.date | None = None, years: int = 2) -> QuerySet:
+    """Pool members for ≥ `years` years who have not applied since entering."""
+    on = on or today()
+    cutoff = on.replace(year=on.year - years)
+    applied = Application.objects.filter(
+        enterprise_id=OuterRef("enterprise_id"), year__gte=OuterRef("year")
+    ).exclude(status=ApplicationStatus.WITHDRAWN)
+    members = (
+        PoolMembership.objects.filter(Q(end__isnull=True) | Q(end__gte=on), start__lte=cutoff)
+        .exclude(Exists(applied))
+        .values("enterprise_id")
+    )
+    return enterprises_in(members, unit, on)
+
+
+def current_rung_annotations(on: datetime.date | None = None) -> dict:
+    """Exists() annotations from which an enterprise's rung today is derived."""
+    on = on or today()
+    mine = {"enterprise_id": OuterRef("pk")}
+    return {
+        "rung_certified": Exists(valid_hte_ids(on).filter(**mine)),
+        "rung_applying": Exists(
+            Application.objects.filter(
+                year=on.year,
+                status__in=[ApplicationStatus.PLANNED, ApplicationStatus.SUBMITTED],
+                **mine,
+            )
+        ),
+        "rung_pool": Exists(
+            PoolMembership.objects.filter(
+                Q(end__isnull=True) | Q(end__gte=on), start__lte=on, **mine
+            )
+        ),
+        "rung_tech_sme": Exists(TechSMEEvaluation.objects.filter(year=on.year, **mine)),
+    }
+
+
+RUNG_ORDER = [Rung.CERTIFIED, Rung.APPLYING, Rung.POOL, Rung.TECH_SME]
+
+
+def filter_by_rung(queryset: QuerySet, rung: str, on: datetime.date | None = None) -> QuerySet:
+    """Enterprises whose highest rung today is `rung` (潜在 = none of the others)."""
+    annotations = current_rung_annotations(on)
+    if rung == Rung.PROSPECT:
+        return queryset.exclude(Q(*[annotations[f"rung_{r}"] for r in RUNG_ORDER], _connector=Q.OR))
+    if rung not in RUNG_ORDER:
+        return queryset
+    higher = RUNG_ORDER[: RUNG_ORDER.index(rung)]
+    queryset = queryset.filter(annotations[f"rung_{rung}"])
+    for above in higher:
+        queryset = queryset.exclude(annotations[f"rung_{above}"])
+    return queryset
+
+
+def rung_of(enterprise: Enterprise, on: datetime.date | None = None) -> Rung:
+    flags = (
+        Enterprise.objects.filter(pk=enterprise.pk)
+        .annotate(**current_rung_annotations(on))
+        .values(*[f"rung_{r}" for r in RUNG_ORDER])
+        .get()
+    )
+    return next((r for r in RUNG_ORDER if flags[f"rung_{r}"]), Rung.PROSPECT)
+
+
+def with_honour(queryset: QuerySet, honour_type: str) -> QuerySet:
+    return queryset.filter(
+        Exists(Honour.objects.filter(enterprise_id=OuterRef("pk"), type=honour_type))
+    )
+
+
+def timeline(enterprise: Enterprise) -> list[dict]:
+    """Every ladder record of one enterprise, newest first, for its page."""
+    events = []
+    for record in enterprise.certificates.all():
+        events.append(
+            {
+                "date": record.issued_on,
+                "rung": "高企认定",
+                "record": record,
+                "detail": f"有效期至 {record.expires_on:%Y-%m-%d}",
+            }
+        )
+    for record in enterprise.applications.all():
+        events.append(
+            {
+                "date": record.decided_on
+                or record.submitted_on
+                or record.planned_on
+                or datetime.date(record.year, 1, 1),
+                "rung": "高企申报",
+                "record": record,
+                "detail": "",
+            }
+        )
+    for record in enterprise.poolmemberships.all():
+        until = (
+            f"，{record.end:%Y-%m-%d} 出库（{record.get_exit_reason_display()}）"
+            if record.end
+            else ""
+        )
+        events.append(
+            {"date": record.start, "rung": "培育库", "record": record, "detail": f"入库{until}"}
+        )
+    for record in enterprise.techsmeevaluations.all():
+        events.append(
+            {
+                "date": record.evaluated_on or datetime.date(record.year, 1, 1),
+                "rung": "科技型中小企业",
+                "record": record,
+                "detail": record.reg_number,
+            }
+        )
+    for record in enterprise.honours.all():
+        events.append(
+            {
+                "date": datetime.date(record.year, 1, 1),
+                "rung": "荣誉",
+                "record": record,
+                "detail": "",
+            }
+        )
+    return sorted(events, key=lambda e: e["date"], reverse=True)
