@@ -125,6 +125,10 @@ class Application(LadderRecord):
         batch = f"第{self.batch}批" if self.batch else ""
         return f"{self.year}年{batch}高企{self.get_kind_display()}（{self.get_status_display()}）"
 
+    @property
+    def is_open(self) -> bool:
+        return self.status in (ApplicationStatus.PLANNED, ApplicationStatus.SUBMITTED)
+
 
 class Certificate(LadderRecord):
     """A 高新技术企业 certificate: valid from issue for 3 years, then the enterprise re-applies."""

@@ -310,3 +310,43 @@ def timeline(enterprise: Enterprise) -> list[dict]:
             }
         )
     return sorted(events, key=lambda e: e["date"], reverse=True)
+
+
+def rung_table(enterprises: QuerySet, unit: OrgUnit, on: datetime.date | None = None) -> list[dict]:
+    """Per child of `unit` (or the unit itself if it has none): how many enterprises stand on
+    each rung today, from one annotated query over the (already scoped) enterprises."""
+    flags = [f"rung_{r}" for r in RUNG_ORDER]
+    rows = (
+        enterprises.filter(is_active=True, town__path__startswith=unit.path)
+        .annotate(**current_rung_annotations(on))
+        .values("town__path", *flags)
+        .annotate(n=Count("id"))
+    )
+    children = list(unit.children.filter(is_active=True).order_by("order")) or [unit]
+    table = {
+        child.pk: {"unit": child, "total": 0, **{r.value: 0 for r in Rung}} for child in children
+    }
+    for row in rows:
+        child = next((c for c in children if row["town__path"].startswith(c.path)), None)
+        if child is None:
+            continue
+        rung = next((r for r in RUNG_ORDER if row[f"rung_{r}"]), Rung.PROSPECT)
+        table[child.pk][rung.value] += row["n"]
+        table[child.pk]["total"] += row["n"]
+    return list(table.values())
+
+
+def expiring_certificates(enterprises: QuerySet, year: int) -> QuerySet:
+    """Certificates running out in `year` among the (scoped) enterprises, with whether a
+    重新认定 application for that year exists."""
+    renewal = Application.objects.filter(
+        enterprise_id=OuterRef("enterprise_id"), year=year, kind=ApplicationKind.RENEWAL
+    ).exclude(status=ApplicationStatus.WITHDRAWN)
+    return (
+        Certificate.objects.filter(
+            expires_on__year=year, revoked_on__isnull=True, enterprise__in=enterprises
+        )
+        .annotate(renewing=Exists(renewal))
+        .select_related("enterprise__town")
+        .order_by("expires_on", "enterprise__name")
+    )

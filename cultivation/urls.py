@@ -1,17 +1,18 @@
-from django.contrib.auth.decorators import login_required
 from django.urls import path
 
-from core.views import empty_section
+from . import views
 
 app_name = "cultivation"
 urlpatterns = [
-    path(
-        "",
-        login_required(empty_section),
-        {
-            "title": "梯次培育",
-            "description": "科技型中小企业 → 高企培育库 → 高新技术企业的梯次培育记录与预诊断将在此查看。",
-        },
-        name="index",
-    ),
+    path("", views.overview, name="index"),
+    path("funnel/", views.funnel, name="funnel"),
+    path("expiring/", views.expiring, name="expiring"),
+    path("stalled/", views.stalled, name="stalled"),
+    path("diagnosis/", views.diagnosis_list, name="diagnosis"),
+    path("diagnosis/<int:pk>/", views.diagnosis_detail, name="diagnosis_detail"),
+    path("import/", views.import_history, name="import"),
+    path("import/template/", views.import_template, name="import_template"),
+    path("enterprise/<int:pk>/<str:kind>/new/", views.record_add, name="record_add"),
+    path("applications/<int:pk>/advance/", views.application_advance, name="application_advance"),
+    path("pool/<int:pk>/end/", views.pool_end, name="pool_end"),
 ]

@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-import enterprises.api  # noqa: F401  (registers its endpoints on the router)
+import cultivation.api
+import enterprises.api  # noqa: F401  (each registers its endpoints on the router)
 from core.api import router
 
 admin.site.site_header = "高企培育管理平台 · 系统管理"
@@ -15,6 +16,7 @@ urlpatterns = [
     path("cultivation/", include("cultivation.urls")),
     path("targets/", include("targets.urls")),
     path("reports/", include("reports.urls")),
+    path("api/ladder/counts/", cultivation.api.LadderCountsView.as_view(), name="ladder-counts"),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),

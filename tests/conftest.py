@@ -73,3 +73,7 @@ def client_for(client):
         return client
 
     return login
+
+
+# The small registry (3 enterprises in 湖塘镇, 2 in 牛塘镇, 1 in 高新区) for every app's tests.
+from tests.enterprises.conftest import registry  # noqa: E402, F401

@@ -26,3 +26,9 @@ def pct(value, places=1):
     if value is None:
         return "—"
     return f"{value * 100:.{int(places)}f}%"
+
+
+@register.filter
+def get_item(mapping, key):
+    """{{ row|get_item:code }} — a dict lookup with a variable key."""
+    return mapping.get(key) if mapping else None

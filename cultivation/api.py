@@ -1,0 +1,97 @@
+"""REST endpoints for the ladder: counts per unit for any registered metric, and the records."""
+
+from django.http import Http404
+from rest_framework import serializers, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api import router
+from core.dates import today
+from core.params import unit_param, year_param
+from core.scoping import VIEW
+
+from . import selectors
+from .models import Application, Certificate
+
+
+class LadderCountsView(APIView):
+    """GET /api/ladder/counts/?metric=valid_hte&year=2019&unit=<id> → per child unit and total."""
+
+    def get(self, request):
+        code = request.query_params.get("metric", "valid_hte")
+        if code not in selectors.LADDER_METRICS:
+            raise Http404(f"未知指标 {code}，可选：{'、'.join(selectors.LADDER_METRICS)}")
+        unit = unit_param(request)
+        year = year_param(request, today().year)
+        ids, on = selectors.metric_ids(code, year, today())
+        counts = selectors.count_by_child(ids, unit, on)
+        children = unit.children.filter(is_active=True).order_by("order")
+        return Response(
+            {
+                "metric": code,
+                "label": selectors.LADDER_METRICS[code].label,
+                "year": year,
+                "as_of": on,
+                "unit": {"id": unit.pk, "name": unit.name, "count": counts[unit.pk]},
+                "children": [{"id": c.pk, "name": c.name, "count": counts[c.pk]} for c in children],
+            }
+        )
+
+
+class CertificateSerializer(serializers.ModelSerializer):
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+
+    class Meta:
+        model = Certificate
+        fields = [
+            "id",
+            "enterprise",
+            "enterprise_name",
+            "number",
+            "issued_on",
+            "expires_on",
+            "revoked_on",
+            "historical",
+        ]
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "enterprise",
+            "enterprise_name",
+            "year",
+            "batch",
+            "kind",
+            "status",
+            "planned_on",
+            "submitted_on",
+            "decided_on",
+        ]
+
+
+class _Scoped(viewsets.ReadOnlyModelViewSet):
+    filterset_fields = ["enterprise"]
+
+    def get_queryset(self):
+        return self.model.objects.for_user(self.request.user, VIEW).select_related("enterprise")
+
+
+class CertificateViewSet(_Scoped):
+    model = Certificate
+    serializer_class = CertificateSerializer
+    filterset_fields = ["enterprise", "issued_on", "expires_on"]
+
+
+class ApplicationViewSet(_Scoped):
+    model = Application
+    serializer_class = ApplicationSerializer
+    filterset_fields = ["enterprise", "year", "kind", "status"]
+
+
+router.register("certificates", CertificateViewSet, basename="certificate")
+router.register("applications", ApplicationViewSet, basename="application")

@@ -1,0 +1,227 @@
+"""Ladder pages: overview by rung, funnel, expiring certificates, stalled pool, pre-diagnosis,
+and the forms that add dated records to an enterprise's history."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+
+from core.dates import today
+from core.params import unit_choices, unit_param, year_param
+from core.scoping import VIEW, can_write, get_for_user_or_404
+from enterprises.models import Enterprise
+from enterprises.selectors import enterprises_for
+
+from . import prediagnosis, selectors, services
+from .choices import Rung
+from .forms import (
+    AdvanceForm,
+    ApplicationForm,
+    CertificateForm,
+    EndPoolForm,
+    EvaluationForm,
+    HonourForm,
+    ImportForm,
+    PoolForm,
+)
+from .models import Application, PoolMembership
+
+# kind in the URL → (form, service, title)
+RECORD_KINDS = {
+    "evaluation": (EvaluationForm, services.record_evaluation, "登记科技型中小企业评价"),
+    "pool": (PoolForm, services.add_pool_membership, "登记培育库入库"),
+    "application": (ApplicationForm, services.add_application, "登记高企申报"),
+    "certificate": (CertificateForm, services.record_certificate, "登记高企证书"),
+    "honour": (HonourForm, services.add_honour, "登记荣誉称号"),
+}
+
+
+def _context(request, **extra):
+    unit = unit_param(request)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {
+        "unit": unit,
+        "units": unit_choices(request.user, unit),
+        "today": today(),
+        "query": query.urlencode(),  # for the pagination links
+        **extra,
+    }
+
+
+def _in_unit(request, unit):
+    return enterprises_for(request.user).filter(town__path__startswith=unit.path)
+
+
+@login_required
+def overview(request):
+    context = _context(request)
+    rows = selectors.rung_table(enterprises_for(request.user), context["unit"])
+    totals = {r.value: sum(row[r.value] for row in rows) for r in Rung}
+    totals["total"] = sum(row["total"] for row in rows)
+    return render(
+        request,
+        "cultivation/overview.html",
+        {**context, "rows": rows, "totals": totals, "rungs": Rung},
+    )
+
+
+@login_required
+def funnel(request):
+    context = _context(request)
+    year = year_param(request, today().year)
+    unit = context["unit"]
+    children = list(unit.children.filter(is_active=True).order_by("order"))
+    per_child = [{"unit": child, "steps": selectors.funnel(child, year)} for child in children]
+    return render(
+        request,
+        "cultivation/funnel.html",
+        {**context, "year": year, "steps": selectors.funnel(unit, year), "per_child": per_child},
+    )
+
+
+@login_required
+def expiring(request):
+    context = _context(request)
+    year = year_param(request, today().year)
+    certificates = selectors.expiring_certificates(_in_unit(request, context["unit"]), year)
+    page = Paginator(certificates, 50).get_page(request.GET.get("page"))
+    return render(request, "cultivation/expiring.html", {**context, "year": year, "page": page})
+
+
+@login_required
+def stalled(request):
+    context = _context(request)
+    enterprises = selectors.stalled_pool(context["unit"]).filter(
+        pk__in=enterprises_for(request.user).values("pk")
+    )
+    page = Paginator(enterprises.order_by("town__path", "name"), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "cultivation/stalled.html", {**context, "page": page})
+
+
+@login_required
+def diagnosis_list(request):
+    context = _context(request)
+    year = year_param(request, prediagnosis.default_apply_year())
+    ranked = prediagnosis.closest_to_passing(_in_unit(request, context["unit"]), apply_year=year)
+    page = Paginator(ranked, 50).get_page(request.GET.get("page"))
+    return render(
+        request, "cultivation/diagnosis_list.html", {**context, "year": year, "page": page}
+    )
+
+
+@login_required
+def diagnosis_detail(request, pk):
+    enterprise = get_for_user_or_404(Enterprise.objects.all(), request.user, VIEW, pk=pk)
+    year = year_param(request, prediagnosis.default_apply_year())
+    result = prediagnosis.diagnose_one(enterprise, apply_year=year)
+    return render(
+        request,
+        "cultivation/diagnosis_detail.html",
+        {"enterprise": enterprise, "year": year, "result": result},
+    )
+
+
+def _writable(request, queryset, pk):
+    record = get_for_user_or_404(queryset, request.user, VIEW, pk=pk)
+    if not can_write(request.user):
+        raise PermissionDenied("您的账号为只读权限，不能修改梯次培育记录。")
+    return record
+
+
+def _form_page(request, form, service_call, *, title, enterprise, success):
+    if request.method == "POST" and form.is_valid():
+        try:
+            service_call(form.cleaned_data)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, success)
+            return redirect("enterprises:detail", pk=enterprise.pk)
+    return render(
+        request,
+        "enterprises/form.html",
+        {"form": form, "title": f"{title}：{enterprise.name}", "enterprise": enterprise},
+    )
+
+
+@login_required
+def record_add(request, pk, kind):
+    if kind not in RECORD_KINDS:
+        raise Http404("未知的记录类型。")
+    enterprise = _writable(request, Enterprise.objects.all(), pk)
+    form_class, service, title = RECORD_KINDS[kind]
+    form = form_class(request.POST or None)
+    return _form_page(
+        request,
+        form,
+        lambda data: service(actor=request.user, enterprise=enterprise, **data),
+        title=title,
+        enterprise=enterprise,
+        success=f"已{title}。",
+    )
+
+
+@login_required
+def application_advance(request, pk):
+    application = _writable(request, Application.objects.select_related("enterprise"), pk)
+    form = AdvanceForm(request.POST or None, application=application, initial={"on": today()})
+    return _form_page(
+        request,
+        form,
+        lambda data: services.advance_application(
+            actor=request.user, application=application, **data
+        ),
+        title=f"更新申报状态（{application}）",
+        enterprise=application.enterprise,
+        success="申报状态已更新。",
+    )
+
+
+@login_required
+def pool_end(request, pk):
+    membership = _writable(request, PoolMembership.objects.select_related("enterprise"), pk)
+    form = EndPoolForm(request.POST or None, initial={"end": today()})
+    return _form_page(
+        request,
+        form,
+        lambda data: services.end_pool_membership(
+            actor=request.user, membership=membership, **data
+        ),
+        title=f"出库（{membership}）",
+        enterprise=membership.enterprise,
+        success="已登记出库。",
+    )
+
+
+@login_required
+def import_template(request):
+    from .imports import build_template
+
+    response = HttpResponse(
+        build_template(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = content_disposition_header(True, "梯次培育历史导入模板.xlsx")
+    return response
+
+
+@login_required
+def import_history(request):
+    from .imports import import_ladder
+
+    if not can_write(request.user):
+        raise PermissionDenied("您的账号为只读权限，不能导入。")
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = import_ladder(
+            request.FILES["file"], actor=request.user, dry_run=form.cleaned_data["dry_run"]
+        )
+    return render(request, "cultivation/import.html", {"form": form, "result": result})

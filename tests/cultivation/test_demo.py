@@ -1,0 +1,58 @@
+"""The demo ladder reproduces 武科发〔2019〕14号's numbers exactly, town by town."""
+
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from core.models import OrgUnit
+from core.seeds import WUJIN_2019_ROWS, WUJIN_2019_TOTAL
+from cultivation import selectors
+from cultivation.models import Certificate
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo", stdout=StringIO())
+    wujin = OrgUnit.objects.get(name="武进区")
+    children = {}
+    for child in wujin.children.all():  # the notice names some by short name (高新区), some in full
+        children[child.name] = children[child.short_name] = child.pk
+    return wujin, children
+
+
+def test_valid_hte_at_end_of_2018_equals_the_notice_per_town(demo):
+    wujin, children = demo
+    counts = selectors.count_by_child(
+        selectors.valid_hte_ids(date(2018, 12, 31)), wujin, date(2018, 12, 31)
+    )
+    assert {row.unit: counts[children[row.unit]] for row in WUJIN_2019_ROWS} == {
+        row.unit: row.valid_2018 for row in WUJIN_2019_ROWS
+    }
+    assert counts[wujin.pk] == WUJIN_2019_TOTAL.valid_2018 == 533
+
+
+def test_certificates_expiring_in_2019_equal_the_notice_per_town(demo):
+    wujin, children = demo
+    counts = selectors.metric_counts("expiring", 2019, wujin)
+    assert {row.unit: counts[children[row.unit]] for row in WUJIN_2019_ROWS} == {
+        row.unit: row.expiring for row in WUJIN_2019_ROWS
+    }
+    assert counts[wujin.pk] == 148
+
+
+def test_mid_2019_has_work_in_progress(demo):
+    wujin, _ = demo
+    assert selectors.metric_counts("renewal_applications", 2019, wujin)[wujin.pk] > 50
+    assert selectors.metric_counts("first_applications", 2019, wujin)[wujin.pk] > 30
+    assert selectors.metric_counts("sme_evaluated", 2019, wujin)[wujin.pk] > 100
+    assert selectors.stalled_pool(wujin, date(2019, 7, 15)).exists()
+    passed = [step["rate"] for step in selectors.funnel(wujin, 2018)][-1]
+    assert 0 < passed < 1  # 2018 had failures: pass rates are not 100 %
+
+
+def test_loading_again_adds_no_ladder_rows(demo):
+    before = Certificate.objects.count()
+    call_command("load_demo", stdout=StringIO())
+    assert Certificate.objects.count() == before
