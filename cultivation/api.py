@@ -1,6 +1,8 @@
 """REST endpoints for the ladder: counts per unit for any registered metric, and the records."""
 
 from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,6 +19,14 @@ from .models import Application, Certificate
 class LadderCountsView(APIView):
     """GET /api/ladder/counts/?metric=valid_hte&year=2019&unit=<id> → per child unit and total."""
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("metric", str, enum=list(selectors.LADDER_METRICS)),
+            OpenApiParameter("year", int),
+            OpenApiParameter("unit", int),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
     def get(self, request):
         code = request.query_params.get("metric", "valid_hte")
         if code not in selectors.LADDER_METRICS:
