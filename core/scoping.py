@@ -37,6 +37,16 @@ def scope_q(user, action: str = VIEW, field: str = "unit") -> Q:
     return Q(**{lookup: user.unit.path})
 
 
+def scope_q_with_ancestors(user, action: str = VIEW, field: str = "unit") -> Q:
+    """Like scope_q, but for viewing also the units ABOVE the user's: a town must see the
+    district plan that sets its targets (which rows of it it sees is up to the page)."""
+    subtree = scope_q(user, action, field)
+    if action != VIEW or subtree is NOTHING or not user.unit_id:
+        return subtree
+    ancestors = [int(part) for part in user.unit.path.strip("/").split("/")]
+    return subtree | Q(**{f"{field}__in" if field else "pk__in": ancestors})
+
+
 def can_write(user) -> bool:
     """Whether the user may change anything at all (leaders and unit-less users may not)."""
     return scope_q(user, CHANGE) is not NOTHING

@@ -1,0 +1,169 @@
+"""Writes to target plans: create, edit, set values, replace from an imported table. Logged."""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from core.choices import Action
+from core.models import OrgUnit, User
+from core.scoping import ensure_unit_in_scope
+from core.services import log_change, snapshot
+
+from .models import Metric, PlanMetric, TargetPlan, TargetValue
+
+PLAN_FIELDS = ["title", "doc_number", "issued_on", "notes", "progress_mode", "lag_threshold"]
+
+
+@dataclass
+class PlanTable:
+    """A plan's table as imported or edited: columns (metric, merged header) and cells."""
+
+    columns: list[tuple[Metric, str]]
+    cells: dict[tuple[int, int], Decimal] = field(default_factory=dict)  # (metric id, unit id)
+
+
+def _guard(actor, unit: OrgUnit):
+    if actor is not None:
+        ensure_unit_in_scope(actor, unit)
+
+
+def _cells(plan: TargetPlan) -> dict[tuple[int, int], Decimal]:
+    return {(v.metric_id, v.unit_id): v.value for v in plan.values.all()}
+
+
+def _cells_for_log(plan: TargetPlan, cells: dict) -> dict:
+    metrics = {m.pk: m.name for m in Metric.objects.all()}
+    units = {u.pk: u.label for u in OrgUnit.objects.filter(path__startswith=plan.unit.path)}
+    return {
+        f"{units.get(u, u)}·{metrics.get(m, m)}": str(v.normalize())
+        for (m, u), v in sorted(cells.items())
+    }
+
+
+@transaction.atomic
+def create_plan(
+    *,
+    actor: User | None,
+    unit: OrgUnit,
+    year: int,
+    title: str = "",
+    doc_number: str = "",
+    issued_on: datetime.date | None = None,
+    notes: str = "",
+    progress_mode: str = "quarter",
+    lag_threshold: int = 20,
+    columns: list[tuple[Metric, str]] = (),
+) -> TargetPlan:
+    _guard(actor, unit)
+    if TargetPlan.objects.filter(unit=unit, year=year).exists():
+        raise ValidationError({"year": f"{unit}已有{year}年的目标任务，请直接修改。"})
+    plan = TargetPlan(
+        unit=unit,
+        year=year,
+        title=title or f"{year}年{unit}高新技术企业任务分解表",
+        doc_number=doc_number,
+        issued_on=issued_on,
+        notes=notes,
+        progress_mode=progress_mode,
+        lag_threshold=lag_threshold,
+        created_by=actor,
+    )
+    plan.full_clean()
+    plan.save()
+    _set_columns(plan, columns)
+    log_change(actor=actor, instance=plan, action=Action.CREATE, unit=unit, after=snapshot(plan))
+    return plan
+
+
+def _set_columns(plan: TargetPlan, columns):
+    plan.plan_metrics.exclude(metric__in=[m for m, _ in columns]).delete()
+    for order, (metric, group) in enumerate(columns):
+        PlanMetric.objects.update_or_create(
+            plan=plan, metric=metric, defaults={"order": order, "group": group}
+        )
+
+
+@transaction.atomic
+def update_plan(*, actor: User | None, plan: TargetPlan, columns=None, **changes) -> TargetPlan:
+    _guard(actor, plan.unit)
+    unknown = set(changes) - set(PLAN_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    before = snapshot(plan)
+    before_columns = [str(pm.metric) for pm in plan.plan_metrics.select_related("metric")]
+    for name, value in changes.items():
+        setattr(plan, name, value)
+    plan.full_clean()
+    plan.save()
+    if columns is not None:
+        _set_columns(plan, columns)
+        plan.values.exclude(metric__in=[m for m, _ in columns]).delete()
+    after = snapshot(plan)
+    after_columns = [str(pm.metric) for pm in plan.plan_metrics.select_related("metric")]
+    if (before, before_columns) != (after, after_columns):
+        before["指标"], after["指标"] = "、".join(before_columns), "、".join(after_columns)
+        log_change(
+            actor=actor,
+            instance=plan,
+            action=Action.UPDATE,
+            unit=plan.unit,
+            before=before,
+            after=after,
+        )
+    return plan
+
+
+@transaction.atomic
+def set_values(
+    *,
+    actor: User | None,
+    plan: TargetPlan,
+    cells: dict[tuple[int, int], Decimal | None],
+    action: str = Action.UPDATE,
+    note: str = "",
+) -> int:
+    """Write cells (None clears one); logs one entry with every changed cell. Returns changes."""
+    _guard(actor, plan.unit)
+    allowed_units = set(plan.unit.children.values_list("pk", flat=True)) | {plan.unit.pk}
+    allowed_metrics = set(plan.plan_metrics.values_list("metric_id", flat=True))
+    before = _cells(plan)
+    for (metric_id, unit_id), value in cells.items():
+        outside = unit_id not in allowed_units or metric_id not in allowed_metrics
+        if value is not None and outside:  # clearing a stale cell is always allowed
+            raise ValidationError("目标值只能填写本计划的指标、下达单位及其直属下级单位。")
+        if value is not None and value < 0:
+            raise ValidationError("目标值不能为负数。")
+        if value is None:
+            TargetValue.objects.filter(plan=plan, metric_id=metric_id, unit_id=unit_id).delete()
+        else:
+            TargetValue.objects.update_or_create(
+                plan=plan, metric_id=metric_id, unit_id=unit_id, defaults={"value": value}
+            )
+    after = _cells(plan)
+    changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+    if changed:
+        log_change(
+            actor=actor,
+            instance=plan,
+            action=action,
+            unit=plan.unit,
+            before=_cells_for_log(plan, {k: before[k] for k in changed if k in before}),
+            after=_cells_for_log(plan, {k: after[k] for k in changed if k in after}),
+            note=note,
+        )
+    return len(changed)
+
+
+@transaction.atomic
+def replace_table(*, actor: User | None, plan: TargetPlan, table: PlanTable, note: str = "") -> int:
+    """Make the plan's columns and values exactly those of `table` (an import)."""
+    _guard(actor, plan.unit)
+    _set_columns(plan, table.columns)
+    keep = set(table.cells)
+    stale = {key: None for key in _cells(plan) if key not in keep}
+    return set_values(
+        actor=actor, plan=plan, cells={**stale, **table.cells}, action=Action.IMPORT, note=note
+    )
