@@ -10,13 +10,17 @@ import random
 from datetime import date
 from decimal import Decimal
 
-from core.demo import wujin_unit
-from core.seeds import WUJIN_2019_ROWS
+from django.contrib.contenttypes.models import ContentType
 
-from . import services
+from core.choices import Action
+from core.demo import wujin_unit
+from core.models import ChangeLog
+from core.seeds import WUJIN_2019_ROWS
+from core.services import snapshot
+
 from .choices import TechField
-from .models import Enterprise, EnterpriseYear
-from .uscc import with_check_digit
+from .models import Enterprise, EnterpriseYear, TownSpan
+from .uscc import check, with_check_digit
 
 SEED = 2019
 YEARS = (2016, 2017, 2018)
@@ -142,20 +146,48 @@ def _make_realistic_oddities(items: list[dict]) -> None:
 
 
 def load(stdout) -> None:
+    """Bulk-written (a few hundred rows at once): demo history, not user edits; each new
+    enterprise still gets its open TownSpan and a 新建 entry in the change log."""
     existing = set(Enterprise.objects.values_list("uscc", flat=True))
-    towns: dict = {}
-    created = 0
-    year_rows = []
-    for item in plan():
-        if item["uscc"] in existing:
-            continue
-        town = towns.setdefault(item["town"], wujin_unit(item["town"]))
-        fields = {k: v for k, v in item.items() if k not in ("town", "years", "certified_2018")}
-        enterprise = services.create_enterprise(actor=None, town=town, **fields)
-        year_rows += [
-            EnterpriseYear(enterprise=enterprise, year=year, **values)
+    items = [item for item in plan() if item["uscc"] not in existing]
+    towns = {name: wujin_unit(name) for name in {item["town"] for item in items}}
+    enterprises = [
+        Enterprise(
+            town=towns[item["town"]],
+            uscc_checksum_ok=check(item["uscc"]).checksum_ok,
+            **{k: v for k, v in item.items() if k not in ("town", "years", "certified_2018")},
+        )
+        for item in items
+    ]
+    Enterprise.objects.bulk_create(enterprises, batch_size=500)
+    TownSpan.objects.bulk_create(
+        [TownSpan(enterprise=e, town=e.town) for e in enterprises], batch_size=500
+    )
+    EnterpriseYear.objects.bulk_create(
+        [
+            EnterpriseYear(enterprise=e, year=year, **values)
+            for e, item in zip(enterprises, items, strict=True)
             for year, values in zip(YEARS, item["years"], strict=True)
-        ]
-        created += 1
-    EnterpriseYear.objects.bulk_create(year_rows, batch_size=500)
-    stdout.write(f"企业：新建 {created} 家（含 {len(year_rows)} 条年度指标）")
+        ],
+        batch_size=500,
+    )
+    content_type = ContentType.objects.get_for_model(Enterprise)
+    ChangeLog.objects.bulk_create(
+        [
+            ChangeLog(
+                actor_name="系统",
+                content_type=content_type,
+                object_id=str(e.pk),
+                object_repr=str(e)[:200],
+                action=Action.CREATE,
+                unit=e.town,
+                after=snapshot(e),
+                note="演示数据",
+            )
+            for e in enterprises
+        ],
+        batch_size=500,
+    )
+    stdout.write(
+        f"企业：新建 {len(enterprises)} 家（含 {len(enterprises) * len(YEARS)} 条年度指标）"
+    )

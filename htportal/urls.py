@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 import cultivation.api
 import enterprises.api  # noqa: F401  (each registers its endpoints on the router)
+import targets.api  # noqa: F401
 from core.api import router
 
 admin.site.site_header = "高企培育管理平台 · 系统管理"

@@ -100,7 +100,7 @@ class TargetPlan(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.year}年{self.unit}{self.title and ' ' + self.title}"
+        return self.title or f"{self.year}年{self.unit}目标任务"
 
 
 class PlanMetric(models.Model):
@@ -111,6 +111,9 @@ class PlanMetric(models.Model):
     order = models.PositiveIntegerField("列序", default=0)
     group = models.CharField(
         "合并表头", max_length=100, blank=True, help_text="如“2019年争取上报任务数”"
+    )
+    breakdown = models.BooleanField(
+        "分解到下级", default=True, help_text="否：只设本级目标（如全区新增高企数），不进任务分解表"
     )
 
     class Meta:

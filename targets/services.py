@@ -56,6 +56,7 @@ def create_plan(
     progress_mode: str = "quarter",
     lag_threshold: int = 20,
     columns: list[tuple[Metric, str]] = (),
+    own_goals: list[Metric] = (),
 ) -> TargetPlan:
     _guard(actor, unit)
     if TargetPlan.objects.filter(unit=unit, year=year).exists():
@@ -74,37 +75,46 @@ def create_plan(
     plan.full_clean()
     plan.save()
     _set_columns(plan, columns)
+    _set_columns(plan, [(m, "") for m in own_goals], breakdown=False)
     log_change(actor=actor, instance=plan, action=Action.CREATE, unit=unit, after=snapshot(plan))
     return plan
 
 
-def _set_columns(plan: TargetPlan, columns):
-    plan.plan_metrics.exclude(metric__in=[m for m, _ in columns]).delete()
-    for order, (metric, group) in enumerate(columns):
+def _set_columns(plan: TargetPlan, columns, *, breakdown: bool = True):
+    """Make the plan's broken-down (or own-goal) columns exactly `columns`, in that order."""
+    plan.plan_metrics.filter(breakdown=breakdown).exclude(
+        metric__in=[m for m, _ in columns]
+    ).delete()
+    offset = 0 if breakdown else 100  # own goals list after the table's columns
+    for order, (metric, group) in enumerate(columns, start=offset):
         PlanMetric.objects.update_or_create(
-            plan=plan, metric=metric, defaults={"order": order, "group": group}
+            plan=plan,
+            metric=metric,
+            defaults={"order": order, "group": group, "breakdown": breakdown},
         )
 
 
 @transaction.atomic
-def update_plan(*, actor: User | None, plan: TargetPlan, columns=None, **changes) -> TargetPlan:
+def update_plan(
+    *, actor: User | None, plan: TargetPlan, columns=None, own_goals=None, **changes
+) -> TargetPlan:
+    """Edit the header fields and, if given, the table columns and own-goal metrics."""
     _guard(actor, plan.unit)
     unknown = set(changes) - set(PLAN_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
-    before = snapshot(plan)
-    before_columns = [str(pm.metric) for pm in plan.plan_metrics.select_related("metric")]
+    before = {**snapshot(plan), "指标": _column_names(plan)}
     for name, value in changes.items():
         setattr(plan, name, value)
     plan.full_clean()
     plan.save()
     if columns is not None:
         _set_columns(plan, columns)
-        plan.values.exclude(metric__in=[m for m, _ in columns]).delete()
-    after = snapshot(plan)
-    after_columns = [str(pm.metric) for pm in plan.plan_metrics.select_related("metric")]
-    if (before, before_columns) != (after, after_columns):
-        before["指标"], after["指标"] = "、".join(before_columns), "、".join(after_columns)
+    if own_goals is not None:
+        _set_columns(plan, [(m, "") for m in own_goals], breakdown=False)
+    plan.values.exclude(metric__in=plan.plan_metrics.values("metric")).delete()
+    after = {**snapshot(plan), "指标": _column_names(plan)}
+    if before != after:
         log_change(
             actor=actor,
             instance=plan,
@@ -114,6 +124,10 @@ def update_plan(*, actor: User | None, plan: TargetPlan, columns=None, **changes
             after=after,
         )
     return plan
+
+
+def _column_names(plan: TargetPlan) -> str:
+    return "、".join(str(pm.metric) for pm in plan.plan_metrics.select_related("metric"))
 
 
 @transaction.atomic
@@ -159,11 +173,12 @@ def set_values(
 
 @transaction.atomic
 def replace_table(*, actor: User | None, plan: TargetPlan, table: PlanTable, note: str = "") -> int:
-    """Make the plan's columns and values exactly those of `table` (an import)."""
+    """Make the plan's breakdown table exactly `table` (an import); own goals stay."""
     _guard(actor, plan.unit)
-    _set_columns(plan, table.columns)
+    own_goals = set(plan.plan_metrics.filter(breakdown=False).values_list("metric_id", flat=True))
+    _set_columns(plan, [(m, g) for m, g in table.columns if m.pk not in own_goals])
     keep = set(table.cells)
-    stale = {key: None for key in _cells(plan) if key not in keep}
+    stale = {key: None for key in _cells(plan) if key not in keep and key[0] not in own_goals}
     return set_values(
         actor=actor, plan=plan, cells={**stale, **table.cells}, action=Action.IMPORT, note=note
     )

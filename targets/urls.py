@@ -1,14 +1,15 @@
-from django.contrib.auth.decorators import login_required
 from django.urls import path
 
-from core.views import empty_section
+from . import views
 
 app_name = "targets"
 urlpatterns = [
-    path(
-        "",
-        login_required(empty_section),
-        {"title": "目标任务", "description": "年度任务分解表、完成进度与序时进度将在此查看。"},
-        name="index",
-    ),
+    path("", views.plan_list, name="index"),
+    path("new/", views.plan_create, name="create"),
+    path("<int:pk>/", views.plan_detail, name="detail"),
+    path("<int:pk>/edit/", views.plan_edit, name="edit"),
+    path("<int:pk>/values/", views.plan_values, name="values"),
+    path("<int:pk>/export/", views.plan_export, name="export"),
+    path("<int:pk>/import/", views.plan_import, name="import"),
+    path("<int:pk>/enterprises/", views.drill_down, name="drill_down"),
 ]

@@ -1,0 +1,242 @@
+"""Completion of a target plan: target, actual (computed — never typed twice), completion,
+序时进度, status, rank among siblings and a year-end forecast with its inputs.
+
+Every actual comes from the ladder's point-in-time selectors (or approved quarterly
+submissions for "reported" metrics), one grouped query per metric: the number of queries
+does not grow with the number of towns.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from core.dates import today
+from core.models import OrgUnit
+from cultivation import selectors as ladder
+from cultivation.choices import DECIDED, ApplicationKind, ApplicationStatus
+
+from .choices import MetricSource, ProgressMode, Status
+from .models import PlanMetric, TargetPlan
+
+# Ladder metrics whose forecast adds pending applications × pass rate, or planned filings.
+CERTIFICATION_METRICS = {"new_hte", "valid_hte"}
+FILING_METRICS = {
+    "renewal_applications": ApplicationKind.RENEWAL,
+    "first_applications": ApplicationKind.FIRST,
+    "applications": None,
+}
+
+
+@dataclass
+class Cell:
+    target: Decimal | None = None
+    actual: Decimal | int | None = None
+    completion: float | None = None
+    status: Status | None = None
+    rank: int | None = None
+    forecast: float | None = None
+    forecast_inputs: dict = field(default_factory=dict)
+
+
+@dataclass
+class Row:
+    unit: OrgUnit
+    cells: dict[int, Cell]  # by metric id
+    is_total: bool = False
+
+
+@dataclass
+class Completion:
+    plan: TargetPlan
+    on: datetime.date
+    expected: float  # 序时进度, 0..1
+    columns: list[PlanMetric]
+    rows: list[Row]
+    total: Row
+    mismatches: list[str]  # children's values not adding up to the parent's (Chinese)
+    parent_values: dict[int, Decimal]  # what the plan one level up sets for this unit
+
+
+def expected_progress(plan: TargetPlan, on: datetime.date) -> float:
+    """序时进度: by completed quarters (Q1 25 %, …) or by day of the year."""
+    if on.year < plan.year:
+        return 0.0
+    if on.year > plan.year:
+        return 1.0
+    if plan.progress_mode == ProgressMode.DAY:
+        days = (datetime.date(plan.year, 12, 31) - datetime.date(plan.year, 1, 1)).days + 1
+        return on.timetuple().tm_yday / days
+    quarter_ends = [
+        datetime.date(plan.year, m, d) for m, d in ((3, 31), (6, 30), (9, 30), (12, 31))
+    ]
+    return sum(on >= end for end in quarter_ends) / 4
+
+
+def status_of(completion: float | None, expected: float, lag_points: int) -> Status | None:
+    if completion is None:
+        return None
+    if completion >= 1:
+        return Status.DONE
+    if completion >= expected:
+        return Status.AHEAD
+    if completion >= expected - lag_points / 100:
+        return Status.BEHIND
+    return Status.SEVERE
+
+
+def _actuals(metric, plan: TargetPlan, on: datetime.date) -> dict[int, Decimal | int]:
+    if metric.source == MetricSource.REPORTED:
+        return reported_actuals(metric, plan, on)
+    if metric.baseline:  # last year's closing figure, e.g. 2018年底高企数
+        return ladder.metric_counts(metric.ladder_metric, plan.year - 1, plan.unit)
+    return ladder.metric_counts(metric.ladder_metric, plan.year, plan.unit, on)
+
+
+def reported_actuals(metric, plan: TargetPlan, on: datetime.date) -> dict[int, Decimal]:
+    """Actuals the registry cannot know come from approved quarterly submissions.
+
+    Quarterly reporting is not built yet: until it is, these actuals are unknown and the
+    page shows "—" with "待季度报送" rather than a made-up zero.
+    """
+    return {}
+
+
+def pass_rates(plan: TargetPlan) -> dict[int, float | None]:
+    """Per child (and the plan unit): passed ÷ decided applications over the previous 3 years."""
+    years = range(plan.year - 3, plan.year)
+    on = ladder.year_end(plan.year - 1)
+    passed, decided = {}, {}
+    for year in years:
+        for key, statuses in ((passed, [ApplicationStatus.PASSED]), (decided, DECIDED)):
+            for unit_id, n in ladder.count_by_child(
+                ladder.application_ids(year, statuses=statuses), plan.unit, on
+            ).items():
+                key[unit_id] = key.get(unit_id, 0) + n
+    return {u: (passed.get(u, 0) / n if n else None) for u, n in decided.items()}
+
+
+def _forecast_inputs(plan: TargetPlan, on: datetime.date):
+    """What the forecasts need, computed once per plan (constant number of queries)."""
+    pending = ladder.count_by_child(
+        ladder.application_ids(
+            plan.year, ApplicationKind.FIRST, statuses=[ApplicationStatus.SUBMITTED]
+        ),
+        plan.unit,
+        on,
+    )
+    planned = {
+        code: ladder.count_by_child(
+            ladder.application_ids(plan.year, kind, statuses=[ApplicationStatus.PLANNED]),
+            plan.unit,
+            on,
+        )
+        for code, kind in FILING_METRICS.items()
+    }
+    return pending, planned, pass_rates(plan)
+
+
+def _forecast(metric, unit_id, actual, inputs) -> tuple[float | None, dict]:
+    pending, planned, rates = inputs
+    if actual is None or metric.baseline:
+        return None, {}
+    code = metric.ladder_metric if metric.source == MetricSource.LADDER else None
+    if code in CERTIFICATION_METRICS:
+        rate = rates.get(unit_id)
+        waiting = pending.get(unit_id, 0)
+        expected_passes = waiting * (rate if rate is not None else 0)
+        return float(actual) + expected_passes, {"已申报待结果": waiting, "近三年通过率": rate}
+    if code in FILING_METRICS:
+        extra = planned[code].get(unit_id, 0)
+        return float(actual) + extra, {"拟申报": extra}
+    return float(actual), {}
+
+
+def completion(plan: TargetPlan, on: datetime.date | None = None) -> Completion:
+    on = ladder.as_of_in(plan.year, on or today())
+    expected = expected_progress(plan, on)
+    columns = list(plan.plan_metrics.select_related("metric"))
+    for column in columns:  # the header as the notice prints it, e.g. 2018年底高新技术企业数
+        column.header = column.metric.header_for(plan.year)
+    children = list(plan.unit.children.filter(is_active=True).order_by("order"))
+    targets = {(v.metric_id, v.unit_id): v.value for v in plan.values.all()}
+    inputs = _forecast_inputs(plan, on)
+    rows = {unit.pk: Row(unit, {}) for unit in children}
+    total = Row(plan.unit, {}, is_total=True)
+    for column in columns:
+        metric = column.metric
+        actuals = _actuals(metric, plan, on)
+        for row in [*rows.values(), total]:
+            row.cells[metric.pk] = _cell(
+                metric,
+                targets.get((metric.pk, row.unit.pk)),
+                actuals.get(row.unit.pk),
+                plan,
+                expected,
+            )
+            cell = row.cells[metric.pk]
+            cell.forecast, cell.forecast_inputs = _forecast(
+                metric, row.unit.pk, cell.actual, inputs
+            )
+        _rank([row.cells[metric.pk] for row in rows.values()])
+    parent_values = _parent_values(plan)
+    return Completion(
+        plan=plan,
+        on=on,
+        expected=expected,
+        columns=columns,
+        rows=list(rows.values()),
+        total=total,
+        mismatches=_mismatches(plan, columns, targets, children, parent_values),
+        parent_values=parent_values,
+    )
+
+
+def _cell(metric, target, actual, plan, expected) -> Cell:
+    cell = Cell(target=target, actual=actual)
+    if target and actual is not None and not metric.baseline:
+        cell.completion = float(actual) / float(target)
+        cell.status = status_of(cell.completion, expected, plan.lag_threshold)
+    return cell
+
+
+def _rank(cells: list[Cell]):
+    """Competition ranking by completion (1, 2, 2, 4); cells without a target get none."""
+    ranked = sorted((c for c in cells if c.completion is not None), key=lambda c: -c.completion)
+    for position, cell in enumerate(ranked, start=1):
+        previous = ranked[position - 2] if position > 1 else None
+        cell.rank = (
+            previous.rank if previous and previous.completion == cell.completion else position
+        )
+
+
+def _parent_values(plan: TargetPlan) -> dict[int, Decimal]:
+    if not plan.unit.parent_id:
+        return {}
+    parent = TargetPlan.objects.filter(unit=plan.unit.parent, year=plan.year).first()
+    if parent is None:
+        return {}
+    return dict(parent.values.filter(unit=plan.unit).values_list("metric_id", "value"))
+
+
+def _mismatches(plan, columns, targets, children, parent_values) -> list[str]:
+    problems = []
+    for column in columns:
+        metric = column.metric
+        own = targets.get((metric.pk, plan.unit.pk))
+        values = [targets[(metric.pk, c.pk)] for c in children if (metric.pk, c.pk) in targets]
+        if values and own is not None and sum(values) != own:
+            problems.append(
+                f"【{metric.name}】各下级单位之和为 {_n(sum(values))}，{plan.unit.label}合计为 {_n(own)}"
+            )
+        upper = parent_values.get(metric.pk)
+        if upper is not None and own is not None and upper != own:
+            problems.append(f"【{metric.name}】上级下达 {_n(upper)}，本级合计为 {_n(own)}")
+    return problems
+
+
+def _n(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def plans_for(user):
+    return TargetPlan.objects.for_user(user).select_related("unit").order_by("-year", "unit__path")

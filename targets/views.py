@@ -1,0 +1,249 @@
+"""Target plans: list, completion table, create/edit, value grid, Excel import/export, drill-down."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+
+from core.dates import today
+from core.models import OrgUnit
+from core.params import unit_param
+from core.scoping import CHANGE, VIEW, can_write, get_for_user_or_404
+from cultivation import selectors as ladder
+from enterprises.selectors import enterprises_for
+
+from . import selectors, services
+from .forms import PlanForm, TableImportForm
+from .models import TargetPlan
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _plan(request, pk, action=VIEW) -> TargetPlan:
+    plan = get_for_user_or_404(TargetPlan.objects.select_related("unit"), request.user, VIEW, pk=pk)
+    if (
+        action == CHANGE
+        and not TargetPlan.objects.for_user(request.user, CHANGE).filter(pk=pk).exists()
+    ):
+        raise PermissionDenied("您只能查看该目标任务，不能修改（只读账号或上级单位下达的任务）。")
+    return plan
+
+
+@login_required
+def plan_list(request):
+    plans = selectors.plans_for(request.user)
+    return render(
+        request, "targets/list.html", {"plans": plans, "can_write": can_write(request.user)}
+    )
+
+
+@login_required
+def plan_detail(request, pk):
+    plan = _plan(request, pk)
+    result = selectors.completion(plan, today())
+    visible = set(OrgUnit.objects.for_user(request.user).values_list("pk", flat=True))
+    rows = [row for row in result.rows if row.unit.pk in visible]  # a town sees its own row
+    own_goals = [c for c in result.columns if not c.breakdown]
+    return render(
+        request,
+        "targets/detail.html",
+        {
+            "plan": plan,
+            "result": result,
+            "rows": rows,
+            "drillable": visible,  # units whose enterprises this user may list
+            "table_columns": [c for c in result.columns if c.breakdown],
+            "own_goals": own_goals,
+            "can_edit": TargetPlan.objects.for_user(request.user, CHANGE).filter(pk=pk).exists(),
+        },
+    )
+
+
+@login_required
+def plan_create(request):
+    if not can_write(request.user):
+        raise PermissionDenied("您的账号为只读权限，不能新建目标任务。")
+    unit = unit_param(request)
+    form = PlanForm(request.POST or None, initial={"year": today().year})
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = services.create_plan(
+                actor=request.user,
+                unit=unit,
+                columns=form.columns(),
+                own_goals=list(form.cleaned_data["own_metrics"]),
+                **{k: form.cleaned_data[k] for k in PlanForm.Meta.fields},
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "已新建目标任务，请填写各单位目标值或导入任务分解表。")
+            return redirect("targets:values", pk=plan.pk)
+    return render(
+        request,
+        "targets/plan_form.html",
+        {"form": form, "unit": unit, "title": f"新建目标任务（{unit}）"},
+    )
+
+
+@login_required
+def plan_edit(request, pk):
+    plan = _plan(request, pk, CHANGE)
+    columns = list(plan.plan_metrics.select_related("metric"))
+    initial = {
+        "breakdown_metrics": [c.metric for c in columns if c.breakdown],
+        "own_metrics": [c.metric for c in columns if not c.breakdown],
+        "group": next((c.group for c in columns if c.group), ""),
+    }
+    form = PlanForm(request.POST or None, instance=TargetPlan.objects.get(pk=pk), initial=initial)
+    form.fields["year"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        fields = {k: form.cleaned_data[k] for k in PlanForm.Meta.fields if k != "year"}
+        own = [(m, "") for m in form.cleaned_data["own_metrics"]]
+        try:
+            services.update_plan(
+                actor=request.user, plan=plan, columns=form.columns(), own_goals=own, **fields
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "目标任务已保存。")
+            return redirect("targets:detail", pk=pk)
+    return render(
+        request,
+        "targets/plan_form.html",
+        {"form": form, "unit": plan.unit, "title": f"修改：{plan}", "plan": plan},
+    )
+
+
+@login_required
+def plan_values(request, pk):
+    """The value grid: one input per unit (children and the plan's own total) per metric."""
+    plan = _plan(request, pk, CHANGE)
+    columns = list(plan.plan_metrics.select_related("metric"))
+    units = [*plan.unit.children.filter(is_active=True).order_by("order"), plan.unit]
+    current = {(v.metric_id, v.unit_id): v.value for v in plan.values.all()}
+    errors = []
+    if request.method == "POST":
+        cells = {}
+        for column in columns:
+            for unit in units:
+                if not column.breakdown and unit != plan.unit:
+                    continue
+                raw = (
+                    request.POST.get(f"v_{column.metric_id}_{unit.pk}", "").strip().replace(",", "")
+                )
+                try:
+                    cells[(column.metric_id, unit.pk)] = Decimal(raw) if raw else None
+                except InvalidOperation:
+                    errors.append(f"{unit.label}【{column.metric.name}】：“{raw}”不是数字")
+        if not errors:
+            try:
+                changed = services.set_values(actor=request.user, plan=plan, cells=cells)
+            except ValidationError as error:
+                errors.extend(error.messages)
+            else:
+                messages.success(request, f"已保存，{changed} 个目标值有变化。")
+                return redirect("targets:detail", pk=pk)
+        current = {**current, **{k: v for k, v in cells.items()}}
+    grid = [
+        {
+            "unit": unit,
+            "is_total": unit == plan.unit,
+            "cells": [
+                {
+                    "name": f"v_{c.metric_id}_{unit.pk}",
+                    "value": current.get((c.metric_id, unit.pk)),
+                    "enabled": c.breakdown or unit == plan.unit,
+                }
+                for c in columns
+            ],
+        }
+        for unit in units
+    ]
+    return render(
+        request,
+        "targets/values.html",
+        {"plan": plan, "columns": columns, "grid": grid, "errors": errors},
+    )
+
+
+@login_required
+def plan_export(request, pk):
+    from .excel import write_attachment
+
+    plan = _plan(request, pk)
+    response = HttpResponse(write_attachment(plan), content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"{plan.year}年{plan.unit.label}任务分解表.xlsx"
+    )
+    return response
+
+
+@login_required
+def plan_import(request, pk):
+    from .excel import TableErrors, parse_attachment
+
+    plan = _plan(request, pk, CHANGE)
+    form = TableImportForm(request.POST or None, request.FILES or None)
+    errors, preview = [], None
+    if request.method == "POST" and form.is_valid():
+        try:
+            table = parse_attachment(request.FILES["file"], unit=plan.unit, year=plan.year)
+        except TableErrors as error:
+            errors = error.errors
+        else:
+            if form.cleaned_data["dry_run"]:
+                preview = table
+            else:
+                changed = services.replace_table(
+                    actor=request.user, plan=plan, table=table, note=request.FILES["file"].name
+                )
+                messages.success(request, f"任务分解表已导入，{changed} 个目标值有变化。")
+                return redirect("targets:detail", pk=pk)
+    return render(
+        request,
+        "targets/import.html",
+        {"plan": plan, "form": form, "errors": errors, "preview": preview},
+    )
+
+
+@login_required
+def drill_down(request, pk):
+    """The enterprises behind one number of the completion table (inside the user's scope)."""
+    plan = _plan(request, pk)
+    code = request.GET.get("metric", "")
+    column = plan.plan_metrics.select_related("metric").filter(metric__code=code).first()
+    if column is None or not column.metric.ladder_metric:
+        raise Http404("该指标的实际值不来自企业库，没有企业名单。")
+    unit = unit_param(request)
+    if not unit.path.startswith(plan.unit.path):
+        raise Http404("该单位不在本目标任务范围内。")
+    metric = column.metric
+    year = plan.year - 1 if metric.baseline else plan.year
+    ids, on = ladder.metric_ids(metric.ladder_metric, year, today())
+    enterprises = ladder.enterprises_in(ids, unit, on).filter(
+        pk__in=enterprises_for(request.user).values("pk")
+    )
+    page = Paginator(enterprises.order_by("town__path", "name"), 50).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "targets/drill_down.html",
+        {
+            "plan": plan,
+            "metric": metric,
+            "unit": unit,
+            "on": on,
+            "page": page,
+            "query": query.urlencode(),
+        },
+    )
