@@ -87,7 +87,6 @@ def test_lockout_expires_after_the_cooloff(client, personas, settings):
 @pytest.mark.parametrize(
     "url_name",
     [
-        "targets:index",
         "reports:index",
         "reports:dashboard",
         "reports:bulletins",

@@ -3,7 +3,11 @@
 On PostgreSQL (DATABASE_URL set) this exercises the COPY path; on SQLite, bulk_create.
 """
 
+import datetime
+import re
+from collections import defaultdict
 from io import StringIO
+from itertools import pairwise
 
 import pytest
 from django.core.management import call_command
@@ -11,6 +15,9 @@ from django.db.models import Count, F
 from stdnum.cn import uscc
 
 from core.models import OrgUnit
+from cultivation.choices import ApplicationKind, ApplicationStatus
+from cultivation.models import Application, Certificate, Honour, PoolMembership, TechSMEEvaluation
+from cultivation.services import add_years
 from enterprises.models import Enterprise, EnterpriseYear, TownSpan
 
 TOWNS, ENTERPRISES, INDICATOR_YEARS = 3, 60, 2
@@ -39,6 +46,13 @@ def generate(*extra) -> str:
 def bench_enterprises():
     district = OrgUnit.objects.get(name="基准测试区")
     return Enterprise.objects.filter(town__path__startswith=district.path)
+
+
+LADDER = [TechSMEEvaluation, PoolMembership, Application, Certificate, Honour]
+
+
+def ladder_counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in LADDER}
 
 
 @pytest.mark.django_db
@@ -89,17 +103,24 @@ def test_rerun_reuses_and_reset_rebuilds_the_same_data():
     codes = set(bench_enterprises().values_list("uscc", flat=True))
     units = OrgUnit.objects.count()
 
+    ladder = ladder_counts()
+    numbers = set(Certificate.objects.values_list("number", flat=True))
+
     output = generate()
     assert "无需生成" in output
     assert bench_enterprises().count() == ENTERPRISES
     assert OrgUnit.objects.count() == units
     assert TownSpan.objects.count() == ENTERPRISES
     assert EnterpriseYear.objects.count() == ENTERPRISES * INDICATOR_YEARS
+    assert ladder_counts() == ladder
 
-    generate("--reset")
+    output = generate("--reset")
+    assert "条阶梯事件" in output.split("reset:")[1].splitlines()[0]
     assert set(bench_enterprises().values_list("uscc", flat=True)) == codes  # same seed
     assert TownSpan.objects.count() == ENTERPRISES
     assert EnterpriseYear.objects.count() == ENTERPRISES * INDICATOR_YEARS
+    assert ladder_counts() == ladder  # the old rows went, the same ones came back
+    assert set(Certificate.objects.values_list("number", flat=True)) == numbers
 
 
 @pytest.mark.django_db
@@ -110,3 +131,95 @@ def test_missing_rows_of_a_later_step_are_filled_in():
     assert "enterprises: 已存在" in output
     assert EnterpriseYear.objects.count() == ENTERPRISES * INDICATOR_YEARS
     assert Enterprise.objects.count() == ENTERPRISES
+
+
+@pytest.mark.django_db
+def test_missing_ladder_rows_are_rebuilt():
+    generate()
+    ladder = ladder_counts()
+    TechSMEEvaluation.objects.filter(year=2017).delete()
+    output = generate()
+    assert "indicator_years: 已存在" in output and "ladder: 已存在" not in output
+    assert ladder_counts() == ladder
+
+
+@pytest.mark.django_db
+def test_ladder_rows_honour_the_model_constraints():
+    output = generate()
+    registered = dict(bench_enterprises().values_list("id", "registered_on"))
+    rows = {model: list(model.objects.filter(enterprise_id__in=registered)) for model in LADDER}
+    assert all(rows.values())  # every table has rows
+    total = sum(map(len, rows.values()))
+    assert f"{total} 条阶梯事件（2009–2018）" in output
+    for records in rows.values():
+        for record in records:
+            record.full_clean()  # field choices, check and unique constraints
+
+    for evaluation in rows[TechSMEEvaluation]:
+        assert 2009 <= evaluation.year <= 2018
+        assert evaluation.evaluated_on.year == evaluation.year
+        assert evaluation.year >= registered[evaluation.enterprise_id].year
+
+    by_level, pools_of = defaultdict(list), defaultdict(list)
+    for membership in rows[PoolMembership]:
+        assert membership.start > registered[membership.enterprise_id]
+        assert membership.start.year == membership.year
+        assert membership.end is None or membership.end >= membership.start
+        assert bool(membership.end) == bool(membership.exit_reason)
+        by_level[membership.enterprise_id, membership.level].append(membership)
+        pools_of[membership.enterprise_id].append(membership)
+    for memberships in by_level.values():  # one level never overlaps itself
+        memberships.sort(key=lambda m: m.start)
+        for before, after in pairwise(memberships):
+            assert before.end is not None and before.end < after.start
+
+    applications = {a.pk: a for a in rows[Application]}
+    keys = [(a.enterprise_id, a.year, a.batch) for a in applications.values()]
+    assert len(set(keys)) == len(keys)
+    statuses = {a.status for a in applications.values()}
+    expected = {ApplicationStatus.PASSED, ApplicationStatus.FAILED, ApplicationStatus.WITHDRAWN}
+    assert statuses >= expected
+    assert ApplicationStatus.PLANNED not in statuses
+    for a in applications.values():
+        dates = [d for d in (a.planned_on, a.submitted_on, a.decided_on) if d]
+        assert dates == sorted(dates) and {d.year for d in dates} == {a.year}
+        assert a.planned_on > registered[a.enterprise_id]
+        decided = a.status in (ApplicationStatus.PASSED, ApplicationStatus.FAILED)
+        assert (a.decided_on is not None) == decided
+        if a.status != ApplicationStatus.WITHDRAWN:
+            assert a.submitted_on is not None
+        if a.status == ApplicationStatus.SUBMITTED:
+            assert a.year == 2018  # only the last year's are still pending
+
+    issued = defaultdict(list)
+    for certificate in rows[Certificate]:
+        application = applications[certificate.application_id]  # every one linked
+        assert not certificate.historical
+        assert application.enterprise_id == certificate.enterprise_id
+        assert application.status == ApplicationStatus.PASSED
+        assert application.year == certificate.issued_on.year
+        assert certificate.issued_on == application.decided_on
+        assert certificate.expires_on == add_years(certificate.issued_on, 3)
+        assert re.fullmatch(rf"GR{certificate.issued_on.year}99\d{{6}}", certificate.number)
+        issued[certificate.enterprise_id].append(certificate.issued_on)
+    passed = {pk for pk, a in applications.items() if a.status == ApplicationStatus.PASSED}
+    assert passed == {c.application_id for c in rows[Certificate]}
+
+    for enterprise_id, dates in issued.items():
+        dates.sort()
+        for before, after in pairwise(dates):  # renewals, about 3 years apart
+            assert after - before >= datetime.timedelta(days=2 * 365 + 250)
+        for membership in pools_of[enterprise_id]:
+            # Pool before certification only; one still open then ended that day (认定为高企).
+            assert membership.start <= dates[0]
+            assert membership.end is not None and membership.end <= dates[0]
+    for a in applications.values():
+        first_issue = min(issued.get(a.enterprise_id, [datetime.date.max]))
+        assert (a.kind == ApplicationKind.RENEWAL) == (a.year > first_issue.year)
+
+    for honour in rows[Honour]:
+        assert honour.expires_year is None or honour.expires_year >= honour.year
+
+    # Plausible shape: roughly 25–35 % certified at some point (wider at this tiny scale).
+    assert 0.15 * ENTERPRISES <= len(issued) <= 0.5 * ENTERPRISES
+    assert any(len(dates) > 1 for dates in issued.values())  # some renew
