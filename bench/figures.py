@@ -5,6 +5,7 @@ Requests go through django.test.Client in-process, so times are server-side: Dja
 handling of the request, database included, without any network.
 """
 
+import datetime
 import json
 import math
 import re
@@ -201,4 +202,91 @@ def count_data_rows(path: Path) -> int:
         workbook.close()
 
 
-FIGURES: list[Callable[[Bench], Iterator[Result]]] = [list_p95, list_query_count, xlsx_export]
+VALID_HTE_DATES = [
+    datetime.date(2016, 12, 31),
+    datetime.date(2018, 12, 31),
+    datetime.date(2019, 6, 30),
+]
+VALID_HTE_RUNS = 20
+DIAGNOSE_ENTERPRISES, DIAGNOSE_APPLY_YEAR = 10_000, 2019
+
+
+def valid_hte_per_town(bench: Bench) -> Iterator[Result]:
+    """Valid 高企 per town for every town of the district on a date: p95 of 20 runs ≤ 200 ms.
+
+    The counts must also add up: non-zero, towns summing to the district's total, and that
+    total equal to a direct count of certificate holders (every bench span is open-ended).
+    """
+    from cultivation.selectors import count_by_child, valid_hte_ids
+
+    district = bench.district
+    n_towns = district.children.count()
+    for day in VALID_HTE_DATES:
+        counts = count_by_child(valid_hte_ids(day), district, day)  # warm-up
+        samples = []
+        for _ in range(VALID_HTE_RUNS):
+            started = time.perf_counter()
+            count_by_child(valid_hte_ids(day), district, day)
+            samples.append((time.perf_counter() - started) * 1000)
+        total = counts.pop(district.id)
+        direct = (
+            valid_hte_ids(day)
+            .filter(enterprise__town__path__startswith=district.path)
+            .order_by()
+            .distinct()
+            .count()
+        )
+        if not (0 < total == sum(counts.values()) == direct and len(counts) == n_towns):
+            raise RuntimeError(
+                f"implausible valid-高企 counts on {day}: total {total}, towns sum to "
+                f"{sum(counts.values())} over {len(counts)} towns, direct count {direct}"
+            )
+        value = p95(samples)
+        yield Result(
+            f"valid 高企 per town p95 ({n_towns} towns, {day})",
+            value,
+            "ms",
+            "200 ms",
+            value <= 200,
+            f"{total} valid 高企, {sum(1 for n in counts.values() if n)} towns non-zero, "
+            f"median {sorted(samples)[len(samples) // 2]:.1f} ms, n={len(samples)}",
+        )
+
+
+def prediagnosis_10k(bench: Bench) -> Iterator[Result]:
+    """Pre-diagnosis (高企 and 科小) of the district's first 10k enterprises by id: ≤ 10 s."""
+    from cultivation.diagnosis.common import Status
+    from cultivation.prediagnosis import diagnose_queryset
+    from enterprises.models import Enterprise
+
+    enterprises = Enterprise.objects.filter(town__path__startswith=bench.district.path)
+    ids = enterprises.order_by("id").values_list("id", flat=True)
+    queryset = enterprises.filter(id__lte=ids[DIAGNOSE_ENTERPRISES - 1])
+    diagnose_queryset(queryset.filter(id__lte=ids[99]), apply_year=DIAGNOSE_APPLY_YEAR)  # warm
+    started = time.perf_counter()
+    results = diagnose_queryset(queryset, apply_year=DIAGNOSE_APPLY_YEAR)
+    seconds = time.perf_counter() - started
+    if len(results) != DIAGNOSE_ENTERPRISES:
+        raise RuntimeError(f"diagnosed {len(results)} enterprises, not {DIAGNOSE_ENTERPRISES}")
+
+    def tally(kind: str) -> str:
+        verdicts = [getattr(r, kind).verdict for r in results]
+        return "/".join(str(verdicts.count(s)) for s in (Status.PASS, Status.FAIL, Status.UNKNOWN))
+
+    yield Result(
+        f"pre-diagnosis of {len(results)} enterprises (apply_year {DIAGNOSE_APPLY_YEAR})",
+        seconds,
+        "s",
+        "10 s",
+        seconds <= 10,
+        f"pass/fail/unknown: 高企 {tally('hte')}, 科小 {tally('sme')}",
+    )
+
+
+FIGURES: list[Callable[[Bench], Iterator[Result]]] = [
+    list_p95,
+    list_query_count,
+    xlsx_export,
+    valid_hte_per_town,
+    prediagnosis_10k,
+]

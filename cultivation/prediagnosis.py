@@ -85,4 +85,3 @@ def closest_to_passing(
     results = diagnose_queryset(candidates, apply_year=apply_year)
     results.sort(key=lambda r: (r.hte.closeness, r.enterprise.name))
     return results[:limit] if limit else results
-

@@ -41,7 +41,7 @@ class Enterprise(models.Model):
     class Meta:
         verbose_name = "企业"
         verbose_name_plural = "企业"
-        ordering = ["name"]
+        ordering = ["name", "id"]  # a unique tie-breaker: stable pages, and a cheap top-N sort
         indexes = [models.Index(fields=["town", "name"])]
 
     def __str__(self):

@@ -177,8 +177,8 @@ def replace_table(*, actor: User | None, plan: TargetPlan, table: PlanTable, not
     _guard(actor, plan.unit)
     own_goals = set(plan.plan_metrics.filter(breakdown=False).values_list("metric_id", flat=True))
     _set_columns(plan, [(m, g) for m, g in table.columns if m.pk not in own_goals])
-    keep = set(table.cells)
-    stale = {key: None for key in _cells(plan) if key not in keep and key[0] not in own_goals}
+    incoming = {key: value for key, value in table.cells.items() if key[0] not in own_goals}
+    stale = {key: None for key in _cells(plan) if key not in incoming and key[0] not in own_goals}
     return set_values(
         actor=actor, plan=plan, cells={**stale, **table.cells}, action=Action.IMPORT, note=note
     )

@@ -2,6 +2,10 @@
 
     python manage.py generate_scale_data --towns 100 --enterprises 100000 --years 10
 
+Enterprises, their town spans, the latest years' indicators, and the ladder as dated history
+over `--years` (科小 evaluations, pool memberships, applications, certificates, honours:
+≈ 1,000,000 rows for 100k enterprises and 10 years, rows from `bench.ladder_gen`).
+
 The data lives under 江苏省 → 常州市 → 基准测试区 → 基准镇001…, apart from any real or demo
 data. The build is a list of steps (STEPS); each says whether its rows are already there,
 so a re-run only fills what is missing and a finished dataset is reused as is. Later work
@@ -12,6 +16,7 @@ with COPY on PostgreSQL, with bulk_create elsewhere (the small test on SQLite).
 
 import random
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,12 +25,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from bench import datagen
+from bench import datagen, ladder_gen
 from bench.load import load_rows
 from core.choices import UnitKind
 from core.demo import CITY, PROVINCE
 from core.models import OrgUnit
 from core.services import create_unit
+from cultivation.choices import ApplicationStatus
+from cultivation.models import Application, Certificate, Honour, PoolMembership, TechSMEEvaluation
 from enterprises.models import Enterprise, EnterpriseYear, TownSpan
 
 DISTRICT_NAME = "基准测试区"
@@ -142,6 +149,73 @@ def _make_indicator_years(build: Build) -> str:
     return f"{n} 条年度指标（{span}）"
 
 
+# The ladder tables as (model, LadderRows attribute, columns); certificates first, since they
+# point at applications (deleted first, loaded last).
+LADDER_TABLES = [
+    (Certificate, "certificates", ladder_gen.CERTIFICATE_COLUMNS),
+    (Application, "applications", ladder_gen.APPLICATION_COLUMNS),
+    (PoolMembership, "pools", ladder_gen.POOL_COLUMNS),
+    (TechSMEEvaluation, "evaluations", ladder_gen.EVALUATION_COLUMNS),
+    (Honour, "honours", ladder_gen.HONOUR_COLUMNS),
+]
+LADDER_CHUNK = 20_000  # enterprises whose rows are generated and loaded together
+
+
+def _ladder(build: Build, model):
+    return model.objects.filter(enterprise__town__path__startswith=build.district.path)
+
+
+def _delete_ladder(build: Build) -> int:
+    """Plain DELETEs, certificates first. (QuerySet.delete() would load every application
+    to null its certificate link — SET_NULL — which takes minutes at this size.)"""
+    deleted = 0
+    for model, _, _ in LADDER_TABLES:
+        queryset = _ladder(build, model)
+        deleted += queryset._raw_delete(queryset.db)
+    return deleted
+
+
+def _ladder_done(build: Build) -> bool:
+    """Every table has rows, and 科小 evaluations cover every year of the span."""
+    years = _ladder(build, TechSMEEvaluation).order_by().values_list("year", flat=True)
+    span = set(range(build.first_year, datagen.END_YEAR + 1))
+    return set(years.distinct()) == span and all(
+        _ladder(build, model).exists() for model, _, _ in LADDER_TABLES
+    )
+
+
+def _make_ladder(build: Build) -> str:
+    _delete_ladder(build)  # a partial history is rebuilt whole: the rows depend on each other
+    gen = ladder_gen.LadderGen(
+        build.rng("ladder"), first_year=build.first_year, last_year=datagen.END_YEAR, now=build.now
+    )
+    keys = list(
+        build.enterprises().order_by("id").values_list("id", "registered_on", "above_scale")
+    )
+    counts, certificates = Counter(), []
+    for i in range(0, len(keys), LADDER_CHUNK):
+        for key in keys[i : i + LADDER_CHUNK]:
+            gen.enterprise(*key)
+        rows = gen.take()
+        certificates += rows.certificates
+        for model, name, columns in LADDER_TABLES[1:]:
+            counts[name] += load_rows(model, columns, getattr(rows, name))
+    # One query maps (enterprise, year) → id of the passed application (one a year at most).
+    passed = _ladder(build, Application).filter(status=ApplicationStatus.PASSED)
+    ids = {(e, y): pk for e, y, pk in passed.values_list("enterprise_id", "year", "id")}
+    linked = ladder_gen.link_certificates(certificates, ids)
+    counts["certificates"] = load_rows(Certificate, ladder_gen.CERTIFICATE_COLUMNS, linked)
+    certified = len({row[0] for row in certificates})
+    renewals = len(certificates) - certified
+    share = certified / len(keys) if keys else 0
+    return (
+        f"{sum(counts.values())} 条阶梯事件（{build.first_year}–{datagen.END_YEAR}）："
+        f"科小评价 {counts['evaluations']}、培育库 {counts['pools']}、"
+        f"申报 {counts['applications']}、证书 {counts['certificates']}（其中续期 {renewals}）、"
+        f"荣誉 {counts['honours']}；曾获认定 {certified} 家（{share:.0%}）"
+    )
+
+
 STEPS: list[Step] = [
     Step("enterprises", _enterprises_done, _make_enterprises),
     Step(
@@ -154,6 +228,7 @@ STEPS: list[Step] = [
         lambda b: _years(b).count() == b.n_enterprises * b.indicator_years,
         _make_indicator_years,
     ),
+    Step("ladder", _ladder_done, _make_ladder),
 ]
 
 
@@ -191,7 +266,8 @@ def ensure_org_tree(n_towns: int) -> tuple[OrgUnit, list[OrgUnit]]:
 
 class Command(BaseCommand):
     help = (
-        "生成（或复用）基准测试用的大规模模拟数据：基准测试区下的镇、企业、所属镇记录与年度指标。"
+        "生成（或复用）基准测试用的大规模模拟数据：基准测试区下的镇、企业、所属镇记录、"
+        "年度指标与培育阶梯历史（科小、培育库、申报、证书、荣誉）。"
     )
 
     def add_arguments(self, parser):
@@ -207,7 +283,9 @@ class Command(BaseCommand):
             help="最近几年有年度指标（默认 3：10 万企业 → 30 万条）",
         )
         parser.add_argument("--seed", type=int, default=1, help="随机种子（同种子同数据）")
-        parser.add_argument("--reset", action="store_true", help="先删除基准测试区的全部企业")
+        parser.add_argument(
+            "--reset", action="store_true", help="先删除基准测试区的全部企业（连同其阶梯历史）"
+        )
 
     def handle(self, *args, **opts):
         if opts["towns"] < 1 or opts["enterprises"] < 0 or opts["years"] < 1:
@@ -253,15 +331,17 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _reset(self, build: Build) -> str:
+        ladder = _delete_ladder(build)
         years = _years(build).delete()[0]
         spans = _spans(build).delete()[0]
         enterprises = build.enterprises()
         n = enterprises.count()
         enterprises.delete()  # ORM delete: cascades to whatever later apps hang on Enterprise
-        return f"删除 {n} 家企业、{spans} 条所属镇记录、{years} 条年度指标"
+        return f"删除 {n} 家企业、{spans} 条所属镇记录、{years} 条年度指标、{ladder} 条阶梯事件"
 
     def _analyze(self) -> str:
-        tables = [m._meta.db_table for m in (OrgUnit, Enterprise, TownSpan, EnterpriseYear)]
+        models = [OrgUnit, Enterprise, TownSpan, EnterpriseYear, *(t[0] for t in LADDER_TABLES)]
+        tables = [m._meta.db_table for m in models]
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE " + ", ".join(map(connection.ops.quote_name, tables)))
         return "统计信息已更新"
