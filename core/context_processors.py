@@ -21,4 +21,6 @@ def portal(request):
     active = max(matches, key=len, default=None)
     for item in items:
         item["active"] = item["url"] == active
-    return {"nav_items": items}
+    from .notifications import unread_count
+
+    return {"nav_items": items, "unread_count": unread_count(request.user)}

@@ -173,3 +173,27 @@ class ScheduledRun(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Notification(models.Model):
+    """An inbox message. `dedupe_key` makes a retried or re-run job never send twice."""
+
+    recipient = models.ForeignKey(
+        User, verbose_name="收件人", on_delete=models.CASCADE, related_name="notifications"
+    )
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    link = models.CharField("链接", max_length=300, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField("阅读时间", null=True, blank=True)
+    emailed = models.BooleanField("已发邮件", default=False)
+    dedupe_key = models.CharField("去重键", max_length=200, null=True, blank=True, unique=True)
+
+    class Meta:
+        verbose_name = "通知"
+        verbose_name_plural = "通知"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self):
+        return self.title

@@ -7,6 +7,7 @@ import uuid
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 
+from .cache import bump
 from .choices import Action
 from .models import ChangeLog, OrgUnit, User
 from .scoping import ensure_unit_in_scope
@@ -55,6 +56,7 @@ def log_change(
     after: dict | None = None,
     note: str = "",
 ) -> ChangeLog:
+    transaction.on_commit(bump)  # cached figures must not outlive the change
     return ChangeLog.objects.create(
         actor=actor,
         actor_name=str(actor) if actor else "系统",

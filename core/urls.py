@@ -15,5 +15,6 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz/", views.healthz, name="healthz"),
+    path("inbox/", views.inbox, name="inbox"),
     path("history/<str:app_label>/<str:model_name>/<str:pk>/", views.history, name="history"),
 ]

@@ -83,3 +83,21 @@ def _cache_ok():
 def _broker_ok():
     with celery_app.connection_for_read() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
+
+
+@login_required
+def inbox(request):
+    """The user's notices, newest first; opening the page marks them read."""
+    from django.core.paginator import Paginator
+    from django.utils import timezone
+
+    from .models import Notification
+
+    notices = Notification.objects.filter(recipient=request.user)
+    page = Paginator(notices, 30).get_page(request.GET.get("page"))
+    unread_ids = [n.pk for n in page.object_list if n.read_at is None]
+    response = render(
+        request, "core/inbox.html", {"page": page, "unread_ids": unread_ids, "query": ""}
+    )
+    Notification.objects.filter(pk__in=unread_ids).update(read_at=timezone.now())
+    return response

@@ -9,10 +9,11 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from import_export import fields, resources, results, widgets
 
+from core.cache import bump
 from core.choices import Action
 from core.models import ChangeLog, OrgUnit
 from core.scoping import CHANGE, VIEW
@@ -296,6 +297,7 @@ class ScopedResource(resources.ModelResource):
         # No super(): it resets id sequences for imported ids, and no ids are imported here.
         if not (self.dry_run or result.has_errors() or result.has_validation_errors()):
             ChangeLog.objects.bulk_create(self.write_history(), BATCH)
+            transaction.on_commit(bump)
 
     def log(self, enterprise, before, after, note) -> ChangeLog:
         return ChangeLog(

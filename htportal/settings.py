@@ -234,6 +234,12 @@ IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True  # the portal's own change log records imports
 
+# --- Quarterly uploads -----------------------------------------------------------------------
+UPLOAD_MAX_BYTES = _read("UPLOAD_MAX_MB", env.int, 20) * 1024 * 1024
+# Files up to this size are parsed in the request; bigger ones in a Celery task with progress.
+UPLOAD_INLINE_MAX_BYTES = _read("UPLOAD_INLINE_MAX_KB", env.int, 1024) * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = _read(
     "EMAIL_BACKEND",

@@ -1,6 +1,12 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = "季度报送与驾驶舱"
+
+    def ready(self):
+        from .schedules import ensure_schedules
+
+        post_migrate.connect(ensure_schedules, sender=self)

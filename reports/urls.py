@@ -1,26 +1,20 @@
-from django.contrib.auth.decorators import login_required
 from django.urls import path
 
-from core.views import empty_section
+from . import bulletin_urls, dashboard_urls, views
 
 app_name = "reports"
 urlpatterns = [
-    path(
-        "",
-        login_required(empty_section),
-        {"title": "季度报送", "description": "季度报送期次、模板下载、上传与审核将在此办理。"},
-        name="index",
-    ),
-    path(
-        "dashboard/",
-        login_required(empty_section),
-        {"title": "驾驶舱", "description": "目标完成情况、排名与趋势图表将在此展示。"},
-        name="dashboard",
-    ),
-    path(
-        "bulletins/",
-        login_required(empty_section),
-        {"title": "通报", "description": "定期进度通报（Excel 与打印版）将在此生成与查阅。"},
-        name="bulletins",
-    ),
+    path("", views.period_list, name="index"),
+    path("periods/new/", views.period_create, name="period_create"),
+    path("periods/<int:pk>/", views.period_detail, name="period"),
+    path("periods/<int:pk>/template/", views.template_download, name="template"),
+    path("periods/<int:pk>/upload/", views.upload, name="upload"),
+    path("periods/<int:pk>/reopen/", views.period_reopen, name="reopen"),
+    path("jobs/<uuid:pk>/", views.job_detail, name="job"),
+    path("jobs/<uuid:pk>/status/", views.job_status, name="job_status"),
+    path("jobs/<uuid:pk>/confirm/", views.job_confirm, name="job_confirm"),
+    path("submissions/<int:pk>/", views.submission_detail, name="submission"),
+    path("submissions/<int:pk>/file/", views.submission_file, name="submission_file"),
+    *dashboard_urls.urlpatterns,
+    *bulletin_urls.urlpatterns,
 ]

@@ -93,12 +93,10 @@ def _actuals(metric, plan: TargetPlan, on: datetime.date) -> dict[int, Decimal |
 
 
 def reported_actuals(metric, plan: TargetPlan, on: datetime.date) -> dict[int, Decimal]:
-    """Actuals the registry cannot know come from approved quarterly submissions.
+    """Actuals the registry cannot know: approved quarterly submissions' year-to-date figures."""
+    from reports.selectors import reported_totals  # reporting builds on targets' catalogue
 
-    Quarterly reporting is not built yet: until it is, these actuals are unknown and the
-    page shows "—" with "待季度报送" rather than a made-up zero.
-    """
-    return {}
+    return reported_totals(metric.code, plan.year, plan.unit, on)
 
 
 def pass_rates(plan: TargetPlan) -> dict[int, float | None]:

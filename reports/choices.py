@@ -1,0 +1,16 @@
+from django.db import models
+
+
+class SubmissionStatus(models.TextChoices):
+    SUBMITTED = "submitted", "已报送"
+    APPROVED = "approved", "已审核通过"
+    RETURNED = "returned", "已退回"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "解析中"
+    READY = "ready", "待确认"
+    REJECTED = "rejected", "有错误"
+    APPLIED = "applied", "已提交"
+    FAILED = "failed", "处理失败"

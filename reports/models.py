@@ -1,0 +1,252 @@
+"""Quarterly reporting: periods with windows and locks, reopenings, versioned submissions,
+and the upload jobs that turn a spreadsheet into a submission."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from core.models import OrgUnit
+from core.scoping import ScopedQuerySet, scope_q_with_ancestors
+
+from .choices import JobStatus, SubmissionStatus
+from .columns import DEFAULT_COLUMNS
+
+
+class PeriodQuerySet(ScopedQuerySet):
+    scope_field = "unit"
+
+    def for_user(self, user, action: str = "view"):
+        # Towns see the periods their district opened for them.
+        return self.filter(scope_q_with_ancestors(user, action, self.scope_field))
+
+
+class ReportingPeriod(models.Model):
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name="开启单位", on_delete=models.PROTECT, related_name="reporting_periods"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    quarter = models.PositiveSmallIntegerField(
+        "季度", choices=[(q, f"第{q}季度") for q in range(1, 5)]
+    )
+    window_start = models.DateField("报送开始日期")
+    deadline = models.DateField("报送截止日期")
+    lock_days = models.PositiveSmallIntegerField("截止后锁定天数", default=7)
+    columns = models.JSONField("模板指标列", default=list, blank=True)
+    allow_new = models.BooleanField("允许新增企业", default=True)
+    required_units = models.ManyToManyField(
+        OrgUnit, verbose_name="须报送单位", related_name="required_periods", blank=True
+    )
+    notes = models.CharField("说明", max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="开启人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    created_at = models.DateTimeField("开启时间", auto_now_add=True)
+
+    objects = PeriodQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "报送期次"
+        verbose_name_plural = "报送期次"
+        ordering = ["-year", "-quarter"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "year", "quarter"], name="one_period_per_quarter"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(deadline__gte=models.F("window_start")),
+                name="deadline_after_window_start",
+                violation_error_message="截止日期不能早于开始日期。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.year}年第{self.quarter}季度"
+
+    def save(self, *args, **kwargs):
+        if not self.columns:
+            self.columns = list(DEFAULT_COLUMNS)
+        super().save(*args, **kwargs)
+
+    @property
+    def code(self) -> str:
+        return f"{self.year}Q{self.quarter}"
+
+
+class Reopening(models.Model):
+    """The district reopens a locked period for one town until a date."""
+
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="reopenings")
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name="单位", on_delete=models.PROTECT, related_name="+"
+    )
+    until = models.DateField("重新开放至")
+    reason = models.CharField("原因", max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "重新开放"
+        verbose_name_plural = "重新开放"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.period} {self.unit} 至 {self.until}"
+
+
+class SubmissionQuerySet(ScopedQuerySet):
+    scope_field = "unit"
+
+
+def submission_path(instance, filename):
+    return f"submissions/{instance.period.code}/{instance.unit_id}/v{instance.version}_{filename}"
+
+
+class Submission(models.Model):
+    """One version of a town's upload for a period. The upload is the submission."""
+
+    period = models.ForeignKey(
+        ReportingPeriod, on_delete=models.PROTECT, related_name="submissions"
+    )
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name="报送单位", on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField("版本")
+    status = models.CharField(
+        "状态", max_length=10, choices=SubmissionStatus.choices, default=SubmissionStatus.SUBMITTED
+    )
+    file = models.FileField("文件", upload_to=submission_path, max_length=300)
+    file_name = models.CharField("原文件名", max_length=255)
+    sha256 = models.CharField("文件摘要", max_length=64)
+    on_time = models.BooleanField("按时报送")
+    rows = models.JSONField("数据", default=list)  # normalised rows, for the next version's diff
+    summary = models.JSONField("摘要", default=dict)  # counts and the unit-level figures
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="报送人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField("报送时间", auto_now_add=True)
+    review_comment = models.TextField("审核意见", blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+
+    objects = SubmissionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "季度报送"
+        verbose_name_plural = "季度报送"
+        ordering = ["-uploaded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "unit", "version"], name="one_version_number"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.unit} {self.period} 第{self.version}版"
+
+
+class UploadJobQuerySet(ScopedQuerySet):
+    scope_field = "unit"
+
+
+class UploadJob(models.Model):
+    """An uploaded file on its way to becoming a submission: checked, parsed, previewed."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="jobs")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file = models.FileField(upload_to="uploads/%Y/%m/", max_length=300)
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    progress = models.PositiveIntegerField(default=0)  # rows done
+    total = models.PositiveIntegerField(default=0)  # rows to do
+    result = models.JSONField(default=dict)  # preview or errors
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = UploadJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "上传任务"
+        verbose_name_plural = "上传任务"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.file_name}（{self.get_status_display()}）"
+
+
+class Snapshot(models.Model):
+    """A metric's value for a unit on a date, stored nightly: trends and fast history.
+
+    Re-running a day replaces that day's rows (unique per unit × metric × date).
+    """
+
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name="单位", on_delete=models.CASCADE, related_name="+"
+    )
+    metric = models.CharField("指标", max_length=40)  # a cultivation LADDER_METRICS code
+    date = models.DateField("日期", db_index=True)
+    year = models.PositiveSmallIntegerField("统计年度")
+    value = models.DecimalField("数值", max_digits=14, decimal_places=2)
+
+    class Meta:
+        verbose_name = "指标快照"
+        verbose_name_plural = "指标快照"
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "metric", "date"], name="one_snapshot_per_day"),
+        ]
+        indexes = [models.Index(fields=["metric", "unit", "date"])]
+
+    def __str__(self):
+        return f"{self.unit} {self.metric} {self.date} = {self.value}"
+
+
+class Bulletin(models.Model):
+    """A produced 通报 (progress bulletin): its Excel and printable page, kept and listed."""
+
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name="单位", on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    as_of = models.DateField("统计日期")
+    title = models.CharField("标题", max_length=200)
+    xlsx = models.FileField("Excel 文件", upload_to="bulletins/%Y/", max_length=300)
+    html = models.TextField("打印版")
+    data = models.JSONField("数据", default=dict)
+    scheduled = models.BooleanField("定期生成", default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+
+    objects = SubmissionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "通报"
+        verbose_name_plural = "通报"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.title

@@ -1,0 +1,277 @@
+"""Quarterly reporting pages: periods, template download, upload → preview → confirm,
+submissions with their diff and review, reporting rate, reopening."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
+
+from core.dates import today
+from core.models import OrgUnit
+from core.params import unit_param
+from core.scoping import CHANGE, VIEW, can_write, get_for_user_or_404
+
+from . import selectors, services
+from .choices import JobStatus
+from .columns import BY_CODE
+from .forms import PeriodForm, ReopenForm, ReviewForm, UploadForm
+from .models import ReportingPeriod, Submission, UploadJob
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _period(request, pk) -> ReportingPeriod:
+    return get_for_user_or_404(
+        ReportingPeriod.objects.select_related("unit"), request.user, VIEW, pk=pk
+    )
+
+
+def _manages(user, period) -> bool:
+    """Whoever may write for the opening unit (the district bureau) reviews and reopens."""
+    return OrgUnit.objects.for_user(user, CHANGE).filter(pk=period.unit_id).exists()
+
+
+def _reporting_unit(request, period) -> OrgUnit:
+    """The unit the user reports for: their own (town staff) or ?unit= (district on behalf)."""
+    if request.user.unit_id and period.required_units.filter(pk=request.user.unit_id).exists():
+        return request.user.unit
+    unit = unit_param(request)
+    if not period.required_units.filter(pk=unit.pk).exists():
+        raise Http404("该单位不在本期报送单位名单中。")
+    return unit
+
+
+@login_required
+def period_list(request):
+    periods = list(selectors.periods_for(request.user))
+    return render(
+        request,
+        "reports/period_list.html",
+        {
+            "periods": periods,
+            "can_open": can_write(request.user)
+            and request.user.unit
+            and request.user.unit.children.exists(),
+        },
+    )
+
+
+@login_required
+def period_create(request):
+    unit = unit_param(request)
+    if not can_write(request.user) or not unit.children.exists():
+        raise PermissionDenied("只有区科技局可以开启报送期次。")
+    form = PeriodForm(
+        request.POST or None,
+        unit=unit,
+        initial={"year": today().year, "columns": list(BY_CODE)[2:7]},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            period = services.open_period(
+                actor=request.user,
+                unit=unit,
+                columns=data["columns"],
+                required_units=data["required_units"],
+                **{k: data[k] for k in PeriodForm.Meta.fields},
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"已开启{period}报送。")
+            return redirect("reports:period", pk=period.pk)
+    return render(request, "reports/period_form.html", {"form": form, "unit": unit})
+
+
+@login_required
+def period_detail(request, pk):
+    period = _period(request, pk)
+    visible = set(OrgUnit.objects.for_user(request.user).values_list("pk", flat=True))
+    units = [u for u in period.required_units.order_by("order") if u.pk in visible]
+    rows = selectors.reporting_rate(period, units)
+    mine = (
+        request.user.unit
+        if request.user.unit_id and period.required_units.filter(pk=request.user.unit_id).exists()
+        else None
+    )
+    context = {
+        "period": period,
+        "rows": rows,
+        "totals": selectors.rate_totals(rows),
+        "manages": _manages(request.user, period),
+        "mine": mine,
+        "refusal": services.upload_refusal(period, mine) if mine else "",
+        "history": Submission.objects.filter(period=period, unit=mine).order_by("-version")
+        if mine
+        else [],
+        "upload_form": UploadForm(),
+        "reopen_form": ReopenForm(period=period),
+        "columns": [BY_CODE[c].header for c in period.columns if c in BY_CODE],
+    }
+    return render(request, "reports/period_detail.html", context)
+
+
+@login_required
+def template_download(request, pk):
+    from .upload import build_template
+
+    period = _period(request, pk)
+    unit = _reporting_unit(request, period)
+    response = HttpResponse(build_template(period=period, unit=unit), content_type=XLSX)
+    name = f"{period.code}_{unit.label}_企业季度数据报送表.xlsx"
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
+
+
+@login_required
+@require_POST
+def upload(request, pk):
+    period = _period(request, pk)
+    unit = _reporting_unit(request, period)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "请选择要上传的文件。")
+        return redirect("reports:period", pk=pk)
+    uploaded = request.FILES["file"]
+    try:
+        job = services.start_upload(
+            actor=request.user,
+            period=period,
+            unit=unit,
+            file_name=uploaded.name,
+            data=uploaded.read(),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("reports:period", pk=pk)
+    return redirect("reports:job", pk=job.pk)
+
+
+def _job(request, pk) -> UploadJob:
+    return get_for_user_or_404(
+        UploadJob.objects.select_related("period", "unit"), request.user, VIEW, pk=pk
+    )
+
+
+@login_required
+def job_detail(request, pk):
+    job = _job(request, pk)
+    result = job.result or {}
+    labels = {code: column.header for code, column in BY_CODE.items()}
+    return render(
+        request,
+        "reports/job.html",
+        {"job": job, "result": result, "labels": labels, "JobStatus": JobStatus},
+    )
+
+
+@login_required
+def job_status(request, pk):
+    job = _job(request, pk)
+    return JsonResponse(
+        {
+            "status": job.status,
+            "label": job.get_status_display(),
+            "progress": job.progress,
+            "total": job.total,
+        }
+    )
+
+
+@login_required
+@require_POST
+def job_confirm(request, pk):
+    job = _job(request, pk)
+    try:
+        submission, created = services.confirm_upload(actor=request.user, job=job)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("reports:job", pk=pk)
+    if created:
+        messages.success(
+            request,
+            f"已报送（第{submission.version}版），{'按时' if submission.on_time else '逾期'}。",
+        )
+    else:
+        messages.success(request, f"内容与第{submission.version}版相同，未生成新版本。")
+    return redirect("reports:submission", pk=submission.pk)
+
+
+def _submission(request, pk) -> Submission:
+    return get_for_user_or_404(
+        Submission.objects.select_related("period__unit", "unit", "uploaded_by"),
+        request.user,
+        VIEW,
+        pk=pk,
+    )
+
+
+@login_required
+def submission_detail(request, pk):
+    submission = _submission(request, pk)
+    form = ReviewForm(request.POST or None)
+    manages = (
+        _manages(request.user, submission.period) and request.user.unit_id != submission.unit_id
+    )
+    if request.method == "POST":
+        if not manages:
+            raise PermissionDenied("只有区科技局可以审核报送。")
+        if form.is_valid():
+            try:
+                services.review(
+                    actor=request.user,
+                    submission=submission,
+                    approve=form.cleaned_data["decision"] == "approve",
+                    comment=form.cleaned_data["comment"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, f"已{submission.get_status_display()}。")
+                return redirect("reports:submission", pk=pk)
+    labels = {code: column.header for code, column in BY_CODE.items()}
+    return render(
+        request,
+        "reports/submission.html",
+        {
+            "submission": submission,
+            "diff": selectors.diff_with_previous(submission),
+            "form": form,
+            "manages": manages,
+            "labels": labels,
+        },
+    )
+
+
+@login_required
+def submission_file(request, pk):
+    submission = _submission(request, pk)
+    return FileResponse(
+        submission.file.open("rb"), as_attachment=True, filename=submission.file_name
+    )
+
+
+@login_required
+@require_POST
+def period_reopen(request, pk):
+    period = _period(request, pk)
+    if not _manages(request.user, period):
+        raise PermissionDenied("只有区科技局可以重新开放报送。")
+    form = ReopenForm(request.POST, period=period)
+    if form.is_valid():
+        try:
+            services.reopen(actor=request.user, period=period, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                f"已为{form.cleaned_data['unit']}重新开放至 {form.cleaned_data['until']:%Y-%m-%d}。",
+            )
+    else:
+        messages.error(request, "请选择单位并填写重新开放截止日期。")
+    return redirect("reports:period", pk=pk)
