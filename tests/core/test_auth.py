@@ -85,19 +85,21 @@ def test_lockout_expires_after_the_cooloff(client, personas, settings):
 
 
 @pytest.mark.parametrize(
-    "url_name",
+    ("url_name", "empty_text"),
     [
-        "reports:index",
-        "reports:dashboard",
-        "reports:bulletins",
+        ("reports:index", "暂无报送期次"),
+        ("reports:dashboard", "暂无数据"),
+        ("reports:bulletins", "暂无数据"),
     ],
 )
-def test_sections_not_built_yet_show_an_empty_state(client_for, client, hutang, url_name):
+def test_sections_with_nothing_yet_show_an_empty_state(
+    client_for, client, hutang, url_name, empty_text
+):
     anonymous = client.get(reverse(url_name))
     assert anonymous.status_code == 302 and anonymous.url.startswith(reverse("login"))
     page = client_for(hutang).get(reverse(url_name))
     assert page.status_code == 200
-    assert "暂无数据" in page.content.decode()
+    assert empty_text in page.content.decode()
 
 
 def test_unknown_page_is_a_chinese_404(client_for, hutang):
