@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from . import services
-from .models import ChangeLog, OrgUnit, ScheduledRun, User
+from .models import ChangeLog, Notification, OrgUnit, ScheduledRun, User
 
 
 @admin.register(OrgUnit)
@@ -80,3 +80,11 @@ class ChangeLogAdmin(ReadOnlyAdmin):
 @admin.register(ScheduledRun)
 class ScheduledRunAdmin(ReadOnlyAdmin):
     list_display = ["name", "last_run", "run_count"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "recipient", "title", "read_at", "emailed"]
+    list_filter = ["emailed"]
+    search_fields = ["title", "recipient__username", "recipient__display_name"]
+    list_select_related = ["recipient"]

@@ -38,3 +38,31 @@ def test_admin_creates_a_user_with_unit_and_role(client_for, admin_user, units):
 def test_non_admin_staff_cannot_open_admin(client_for, district):
     response = client_for(district).get(reverse("admin:index"))
     assert response.status_code == 302 and "login" in response.url
+
+
+def test_staff_extend_the_metric_catalogue(client_for, admin_user):
+    from targets.models import Metric
+
+    response = client_for(admin_user).post(
+        reverse("admin:targets_metric_add"),
+        {
+            "code": "little_giants",
+            "name": "专精特新小巨人数",
+            "header": "{year}年专精特新小巨人数",
+            "unit": "家",
+            "source": "ladder",
+            "ladder_metric": "",
+            "order": 100,
+            "is_active": "on",
+        },
+    )
+    assert "来源为“梯次培育记录”时请选择统计口径" in response.content.decode()
+    assert not Metric.objects.filter(code="little_giants").exists()
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["targets_metric", "targets_targetplan", "cultivation_certificate", "reports_submission", "core_notification"],
+)
+def test_other_admin_pages_open(client_for, admin_user, name):
+    assert client_for(admin_user).get(reverse(f"admin:{name}_changelist")).status_code == 200
