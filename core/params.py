@@ -41,3 +41,16 @@ def unit_choices(user, unit: OrgUnit) -> list[OrgUnit]:
     if unit.parent_id and OrgUnit.objects.for_user(user).filter(pk=unit.parent_id).exists():
         options.setdefault(unit.parent_id, unit.parent)
     return sorted(options.values(), key=lambda u: u.path)
+
+
+def paginate(request, items, per_page: int = 50) -> dict:
+    """{"page": …, "query": …} for templates/_pagination.html: the page the request asks
+    for, and the request's query string without `page` (so links keep the filters)."""
+    from django.core.paginator import Paginator
+
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {
+        "page": Paginator(items, per_page).get_page(request.GET.get("page")),
+        "query": query.urlencode(),
+    }

@@ -5,11 +5,14 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from htportal.celery import app as celery_app
 
 from . import selectors
+from .models import Notification
+from .params import paginate
 from .scoping import get_for_user_or_404
 from .tasks import HEARTBEAT
 
@@ -88,16 +91,9 @@ def _broker_ok():
 @login_required
 def inbox(request):
     """The user's notices, newest first; opening the page marks them read."""
-    from django.core.paginator import Paginator
-    from django.utils import timezone
-
-    from .models import Notification
-
     notices = Notification.objects.filter(recipient=request.user)
-    page = Paginator(notices, 30).get_page(request.GET.get("page"))
-    unread_ids = [n.pk for n in page.object_list if n.read_at is None]
-    response = render(
-        request, "core/inbox.html", {"page": page, "unread_ids": unread_ids, "query": ""}
-    )
+    context = paginate(request, notices, 30)
+    unread_ids = [n.pk for n in context["page"].object_list if n.read_at is None]
+    response = render(request, "core/inbox.html", {**context, "unread_ids": unread_ids})
     Notification.objects.filter(pk__in=unread_ids).update(read_at=timezone.now())
     return response

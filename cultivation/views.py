@@ -4,13 +4,12 @@ and the forms that add dated records to an enterprise's history."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 
 from core.dates import today
-from core.params import unit_choices, unit_param, year_param
+from core.params import paginate, unit_choices, unit_param, year_param
 from core.scoping import VIEW, can_write, get_for_user_or_404
 from enterprises.models import Enterprise
 from enterprises.selectors import enterprises_for
@@ -41,15 +40,7 @@ RECORD_KINDS = {
 
 def _context(request, **extra):
     unit = unit_param(request)
-    query = request.GET.copy()
-    query.pop("page", None)
-    return {
-        "unit": unit,
-        "units": unit_choices(request.user, unit),
-        "today": today(),
-        "query": query.urlencode(),  # for the pagination links
-        **extra,
-    }
+    return {"unit": unit, "units": unit_choices(request.user, unit), "today": today(), **extra}
 
 
 def _in_unit(request, unit):
@@ -88,8 +79,8 @@ def expiring(request):
     context = _context(request)
     year = year_param(request, today().year)
     certificates = selectors.expiring_certificates(_in_unit(request, context["unit"]), year)
-    page = Paginator(certificates, 50).get_page(request.GET.get("page"))
-    return render(request, "cultivation/expiring.html", {**context, "year": year, "page": page})
+    page = paginate(request, certificates)
+    return render(request, "cultivation/expiring.html", {**context, "year": year, **page})
 
 
 @login_required
@@ -98,10 +89,8 @@ def stalled(request):
     enterprises = selectors.stalled_pool(context["unit"]).filter(
         pk__in=enterprises_for(request.user).values("pk")
     )
-    page = Paginator(enterprises.order_by("town__path", "name"), 50).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "cultivation/stalled.html", {**context, "page": page})
+    page = paginate(request, enterprises.order_by("town__path", "name"))
+    return render(request, "cultivation/stalled.html", {**context, **page})
 
 
 @login_required
@@ -109,10 +98,8 @@ def diagnosis_list(request):
     context = _context(request)
     year = year_param(request, prediagnosis.default_apply_year())
     ranked = prediagnosis.closest_to_passing(_in_unit(request, context["unit"]), apply_year=year)
-    page = Paginator(ranked, 50).get_page(request.GET.get("page"))
-    return render(
-        request, "cultivation/diagnosis_list.html", {**context, "year": year, "page": page}
-    )
+    page = paginate(request, ranked)
+    return render(request, "cultivation/diagnosis_list.html", {**context, "year": year, **page})
 
 
 @login_required

@@ -3,12 +3,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from core.params import paginate
 from core.scoping import VIEW, can_write, get_for_user_or_404
 from core.selectors import history_for
 from cultivation import selectors as ladder
@@ -46,17 +46,12 @@ def _apply_service_errors(form, error: ValidationError):
 @login_required
 def enterprise_list(request):
     filterset = selectors.enterprise_filter(request)
-    paginator = Paginator(filterset.qs, _page_size(request))
-    page = paginator.get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "enterprises/list.html",
         {
             "filter": filterset,
-            "page": page,
-            "query": query.urlencode(),
+            **paginate(request, filterset.qs, _page_size(request)),
             "can_write": can_write(request.user),
             "page_sizes": PAGE_SIZES,
         },

@@ -5,14 +5,13 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 
 from core.dates import today
 from core.models import OrgUnit
-from core.params import unit_param
+from core.params import paginate, unit_param
 from core.scoping import CHANGE, VIEW, can_write, get_for_user_or_404
 from cultivation import selectors as ladder
 from enterprises.selectors import enterprises_for
@@ -230,11 +229,7 @@ def drill_down(request, pk):
     enterprises = ladder.enterprises_in(ids, unit, on).filter(
         pk__in=enterprises_for(request.user).values("pk")
     )
-    page = Paginator(enterprises.order_by("town__path", "name"), 50).get_page(
-        request.GET.get("page")
-    )
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = paginate(request, enterprises.order_by("town__path", "name"))
     return render(
         request,
         "targets/drill_down.html",
@@ -243,7 +238,6 @@ def drill_down(request, pk):
             "metric": metric,
             "unit": unit,
             "on": on,
-            "page": page,
-            "query": query.urlencode(),
+            **page,
         },
     )
