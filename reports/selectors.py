@@ -65,7 +65,7 @@ def reported_totals(
             period__year=year,
             status=SubmissionStatus.APPROVED,
             unit__path__startswith=parent.path,
-            reviewed_at__date__lte=on,
+            period__window_start__lte=on,  # quarters already being reported by then
         )
         .select_related("unit", "period")
         .order_by("unit_id", "-period__quarter", "-version")

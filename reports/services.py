@@ -250,7 +250,8 @@ def confirm_upload(*, actor: User | None, job: UploadJob) -> tuple[Submission, b
         raise ValidationError(refusal)
     rows, reported = job.result["rows"], job.result.get("reported", {})
     latest = latest_submission(period, job.unit)
-    if latest and latest.rows == rows and latest.summary.get("reported", {}) == reported:
+    unchanged = latest and latest.rows == rows and latest.summary.get("reported", {}) == reported
+    if unchanged and latest.status == SubmissionStatus.SUBMITTED:
         UploadJob.objects.filter(pk=job.pk).update(status=JobStatus.APPLIED)
         return latest, False  # the same content again: idempotent, no new version
     counts = apply_rows(actor=actor, period=period, unit=job.unit, rows=rows)

@@ -1,0 +1,318 @@
+"""Quarterly submissions end to end: template → fill → upload → preview → confirm → review."""
+
+import io
+import threading
+from datetime import date, timedelta
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from core.models import ChangeLog, Notification, User
+from enterprises.models import EnterpriseYear
+from reports import selectors, services
+from reports.choices import JobStatus, SubmissionStatus
+from reports.columns import DATA_SHEET
+from reports.models import Submission
+from reports.upload import build_template
+
+DEADLINE = date(2019, 4, 15)
+
+
+@pytest.fixture
+def period(registry, units, settings):
+    settings.PORTAL_TODAY = date(2019, 4, 10)
+    return services.open_period(
+        actor=None,
+        unit=units["武进区"],
+        year=2019,
+        quarter=1,
+        window_start=date(2019, 4, 1),
+        deadline=DEADLINE,
+        lock_days=7,
+    )
+
+
+def filled(period, unit, changes: dict[str, dict[str, object]]) -> bytes:
+    """The unit's template with some cells changed: {uscc: {header: value}}."""
+    book = load_workbook(io.BytesIO(build_template(period=period, unit=unit)))
+    sheet = book[DATA_SHEET]
+    header_row = next(r for r in sheet.iter_rows() if any(c.value == "统一社会信用代码" for c in r))
+    headers = {c.value: c.column for c in header_row if c.value}
+    for row in sheet.iter_rows(min_row=header_row[0].row + 1):
+        code = row[headers["统一社会信用代码"] - 1].value
+        for header, value in changes.get(code, {}).items():
+            sheet.cell(row=row[0].row, column=headers[header], value=value)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def upload(period, unit, user, data, name="湖塘镇2019Q1.xlsx"):
+    return services.start_upload(actor=user, period=period, unit=unit, file_name=name, data=data)
+
+
+def test_upload_preview_confirm_applies_everything_and_records_the_version(
+    period, units, hutang, district, registry
+):
+    from tests.enterprises.conftest import code
+
+    unit = units["湖塘镇"]
+    job = upload(
+        period, unit, hutang, filled(period, unit, {code(1): {"职工总数": 150, "科技人员数": 30}})
+    )
+    assert job.status == JobStatus.READY, job.result
+    [update] = job.result["updates"]
+    assert update["changes"]["staff_total"] == [None, "150"]
+    submission, created = services.confirm_upload(actor=hutang, job=job)
+    assert created and submission.version == 1 and submission.on_time
+    assert EnterpriseYear.objects.get(enterprise__uscc=code(1), year=2019).staff_total == 150
+    assert ChangeLog.objects.filter(
+        note="2019年第1季度季度报送",
+        object_id=str(registry[("湖塘镇", "常州湖塘精密机械有限公司")].pk),
+    ).exists()
+    assert Notification.objects.filter(recipient=district, title__contains="湖塘镇已报送").exists()
+    assert submission.file.read()[:2] == b"PK"  # the file is kept with the version
+
+
+def test_the_same_file_twice_makes_no_new_version(period, units, hutang):
+    unit = units["湖塘镇"]
+    data = filled(period, unit, {})
+    first, _ = services.confirm_upload(actor=hutang, job=upload(period, unit, hutang, data))
+    again, created = services.confirm_upload(actor=hutang, job=upload(period, unit, hutang, data))
+    assert not created and again.pk == first.pk
+    assert Submission.objects.filter(period=period, unit=unit).count() == 1
+
+
+def test_a_file_with_one_bad_row_changes_nothing(period, units, hutang):
+    from tests.enterprises.conftest import code
+
+    unit = units["湖塘镇"]
+    before = (EnterpriseYear.objects.count(), ChangeLog.objects.count())
+    data = filled(
+        period, unit, {code(1): {"职工总数": 150}, code(2): {"科技人员数": 500, "职工总数": 10}}
+    )
+    job = upload(period, unit, hutang, data)
+    assert job.status == JobStatus.REJECTED
+    texts = [p["text"] for p in job.result["problems"]]
+    assert any("科技人员数" in t and "第" in t and "行" in t for t in texts), texts
+    with pytest.raises(ValidationError):
+        services.confirm_upload(actor=hutang, job=job)
+    assert (EnterpriseYear.objects.count(), ChangeLog.objects.count()) == before
+    assert not Submission.objects.exists()
+
+
+def test_uploads_lock_after_the_deadline_plus_lock_days_unless_reopened(
+    period, units, hutang, district, settings
+):
+    unit = units["湖塘镇"]
+    settings.PORTAL_TODAY = DEADLINE + timedelta(days=7)
+    upload(period, unit, hutang, filled(period, unit, {}))  # still allowed on the last day
+    settings.PORTAL_TODAY = DEADLINE + timedelta(days=8)
+    with pytest.raises(ValidationError, match="截止日期为 2019年04月15日"):
+        upload(period, unit, hutang, filled(period, unit, {}))
+    services.reopen(
+        actor=district, period=period, unit=unit, until=DEADLINE + timedelta(days=20), reason="补报"
+    )
+    job = upload(period, unit, hutang, filled(period, unit, {}))
+    submission, _ = services.confirm_upload(actor=hutang, job=job)
+    assert not submission.on_time  # late is late, reopened or not
+    with pytest.raises(ValidationError):  # another town stays locked
+        upload(
+            period,
+            units["牛塘镇"],
+            User.objects.get(username="niutang"),
+            filled(period, units["牛塘镇"], {}),
+        )
+
+
+def test_review_approves_and_locks_or_returns_with_a_notice(
+    period, units, hutang, district, leader
+):
+    unit = units["湖塘镇"]
+    submission, _ = services.confirm_upload(
+        actor=hutang, job=upload(period, unit, hutang, filled(period, unit, {}))
+    )
+    for outsider in (hutang, leader):
+        with pytest.raises(PermissionDenied):
+            services.review(actor=outsider, submission=submission, approve=True)
+    with pytest.raises(ValidationError, match="退回时请填写退回意见"):
+        services.review(actor=district, submission=submission, approve=False)
+    services.review(actor=district, submission=submission, approve=False, comment="请补充研发费用")
+    notice = Notification.objects.get(recipient=hutang, title__contains="被退回")
+    assert notice.body == "请补充研发费用"
+    second, created = services.confirm_upload(
+        actor=hutang, job=upload(period, unit, hutang, filled(period, unit, {}), name="v2.xlsx")
+    )
+    assert created and second.version == 2
+    services.review(actor=district, submission=second, approve=True)
+    assert "已审核通过并锁定" in services.upload_refusal(period, unit)
+
+
+def test_reporting_rate(period, units, hutang):
+    unit = units["湖塘镇"]
+    services.confirm_upload(
+        actor=hutang, job=upload(period, unit, hutang, filled(period, unit, {}))
+    )
+    rows = selectors.reporting_rate(period)
+    totals = selectors.rate_totals(rows)
+    assert (totals["expected"], totals["received"], totals["on_time"], totals["approved"]) == (
+        11,
+        1,
+        1,
+        0,
+    )
+    assert units["牛塘镇"] in selectors.missing_units(period)
+
+
+def test_town_cannot_upload_for_another_town(period, units, hutang):
+    with pytest.raises(PermissionDenied):
+        upload(period, units["牛塘镇"], hutang, b"PK")
+
+
+def test_reported_metric_actuals_come_from_approved_submissions(period, units, district, hutang):
+    from reports.selectors import reported_totals
+
+    unit = units["湖塘镇"]
+    submission, _ = services.confirm_upload(
+        actor=hutang, job=upload(period, unit, hutang, filled(period, unit, {}))
+    )
+    Submission.objects.filter(pk=submission.pk).update(
+        summary={**submission.summary, "reported": {"projects_attracted": "6"}}
+    )
+    on = date(2019, 12, 31)
+    assert (
+        reported_totals("projects_attracted", 2019, units["武进区"], on)[unit.pk] is None
+    )  # not approved yet
+    services.review(
+        actor=district, submission=Submission.objects.get(pk=submission.pk), approve=True
+    )
+    totals = reported_totals("projects_attracted", 2019, units["武进区"], on)
+    assert totals[unit.pk] == Decimal(6) and totals[units["武进区"].pk] == Decimal(6)
+    assert totals[units["牛塘镇"].pk] is None
+
+
+def test_the_web_flow_for_a_town_user(client_for, period, units, hutang):
+    from tests.enterprises.conftest import code
+
+    client = client_for(hutang)
+    page = client.get(reverse("reports:period", args=[period.pk])).content.decode()
+    assert "下载预填模板" in page and "牛塘" not in page.replace("牛塘镇服务中心", "")
+    template = client.get(reverse("reports:template", args=[period.pk]))
+    assert template["Content-Type"].startswith("application/vnd.openxmlformats")
+    data = filled(period, units["湖塘镇"], {code(2): {"职工总数": 88}})
+    response = client.post(
+        reverse("reports:upload", args=[period.pk]), {"file": _upload_file(data, "湖塘.xlsx")}
+    )
+    job_url = response.url
+    preview = client.get(job_url).content.decode()
+    assert "确认报送" in preview and "职工总数" in preview and "88" in preview
+    confirmed = client.post(job_url + "confirm/")
+    submission = Submission.objects.get()
+    assert confirmed.url == reverse("reports:submission", args=[submission.pk])
+    assert "第1版" in client.get(confirmed.url).content.decode()
+
+
+def test_other_towns_pages_are_404(client_for, period, units, hutang, niutang):
+    unit = units["湖塘镇"]
+    submission, _ = services.confirm_upload(
+        actor=hutang, job=upload(period, unit, hutang, filled(period, unit, {}))
+    )
+    client = client_for(niutang)
+    assert client.get(reverse("reports:submission", args=[submission.pk])).status_code == 404
+    assert client.get(reverse("reports:submission_file", args=[submission.pk])).status_code == 404
+    rate = client.get(reverse("reports:period", args=[period.pk])).context["rows"]
+    assert [r["unit"].name for r in rate] == ["牛塘镇"]
+
+
+def test_import_quarterly_command(period, units, tmp_path):
+    from tests.enterprises.conftest import code
+
+    path = tmp_path / "湖塘.xlsx"
+    path.write_bytes(filled(period, units["湖塘镇"], {code(1): {"职工总数": 77}}))
+    out = StringIO()
+    call_command(
+        "import_quarterly",
+        str(path),
+        "--unit",
+        "湖塘镇",
+        "--period",
+        "2019Q1",
+        "--dry-run",
+        stdout=out,
+    )
+    assert "更新 1 家" in out.getvalue() and not Submission.objects.exists()
+    call_command("import_quarterly", str(path), "--unit", "湖塘", "--period", "2019Q1", stdout=out)
+    assert Submission.objects.get().version == 1
+    with pytest.raises(CommandError, match="没有 2019年第3季度 的报送期次"):
+        call_command("import_quarterly", str(path), "--unit", "湖塘镇", "--period", "2019Q3")
+
+
+@pytest.mark.skipif(
+    connection.vendor == "sqlite", reason="needs real concurrent connections (PostgreSQL leg)"
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_uploads_end_with_one_consistent_current_version(settings):
+    from core.demo import load_units, load_users
+    from enterprises import services as registry
+    from tests.enterprises.conftest import code
+
+    settings.PORTAL_TODAY = date(2019, 4, 10)
+    load_units()
+    load_users()
+    hutang_user = User.objects.get(username="hutang")
+    unit = hutang_user.unit
+    registry.create_enterprise(actor=None, uscc=code(1), name="并发测试企业", town=unit)
+    period = services.open_period(
+        actor=None,
+        unit=unit.parent,
+        year=2019,
+        quarter=1,
+        window_start=date(2019, 4, 1),
+        deadline=DEADLINE,
+    )
+    jobs = [
+        upload(
+            period,
+            unit,
+            hutang_user,
+            filled(period, unit, {code(1): {"职工总数": staff}}),
+            name=f"{staff}.xlsx",
+        )
+        for staff in (100, 200)
+    ]
+    errors = []
+
+    def confirm(job):
+        try:
+            services.confirm_upload(actor=hutang_user, job=job)
+        except Exception as exc:  # report, don't hide: the assertion below shows it
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=confirm, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    versions = list(Submission.objects.filter(period=period, unit=unit).order_by("version"))
+    assert [s.version for s in versions] == [1, 2]
+    current = versions[-1]
+    staff = EnterpriseYear.objects.get(enterprise__uscc=code(1), year=2019).staff_total
+    assert (
+        str(staff) == current.rows[0]["values"]["staff_total"]
+    )  # the data match the latest version
+    assert current.status == SubmissionStatus.SUBMITTED
+
+
+def _upload_file(data: bytes, name: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data, content_type="application/octet-stream")
