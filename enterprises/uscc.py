@@ -52,6 +52,11 @@ def check(raw: str) -> CheckedUSCC:
     return CheckedUSCC(code, checksum_ok=True)
 
 
+def checksum_ok(code: str) -> bool:
+    """For an already-normalised, well-formed code: does its check digit hold? (fast path)"""
+    return code[-1] == uscc.calc_check_digit(code[:17])
+
+
 def with_check_digit(first17: str) -> str:
     """Complete 17 characters with their correct check digit (demo and benchmark data)."""
     return first17 + uscc.calc_check_digit(first17)

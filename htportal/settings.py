@@ -240,6 +240,14 @@ UPLOAD_MAX_BYTES = _read("UPLOAD_MAX_MB", env.int, 20) * 1024 * 1024
 UPLOAD_INLINE_MAX_BYTES = _read("UPLOAD_INLINE_MAX_KB", env.int, 1024) * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 
+# --- Notices and bulletins (reports/notices.py) -----------------------------------------------
+REMINDER_DAYS_BEFORE = _read("REMINDER_DAYS_BEFORE", env.int, 3)  # reminders before a deadline
+NOTICE_CATCH_UP_DAYS = _read("NOTICE_CATCH_UP_DAYS", env.int, 7)  # a missed due day still sends
+EXPIRY_NOTICE_MONTH_DAY = _read("EXPIRY_NOTICE_MONTH_DAY", env.str, "01-15")  # yearly expiry list
+ANNUAL_REPORT_NOTICE_DAY = _read("ANNUAL_REPORT_NOTICE_DAY", env.int, 15)  # day in May (年报)
+BULLETIN_DAY_OF_MONTH = _read("BULLETIN_DAY_OF_MONTH", env.int, 5)  # first registration only
+BULLETIN_RANK_METRIC = _read("BULLETIN_RANK_METRIC", env.str, "applications")
+
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = _read(
     "EMAIL_BACKEND",

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from core.bulk import load_rows
 from core.cache import bump
 from core.choices import Action
 from core.dates import today
@@ -23,8 +24,8 @@ from core.models import ChangeLog, OrgUnit, User
 from core.notifications import notify, users_of
 from core.scoping import ensure_unit_in_scope
 from core.services import log_change, snapshot
-from enterprises.models import Enterprise, EnterpriseYear, TownSpan
-from enterprises.uscc import check
+from enterprises.models import INDICATOR_FIELDS, Enterprise, EnterpriseYear, TownSpan
+from enterprises.uscc import checksum_ok
 
 from .choices import JobStatus, SubmissionStatus
 from .models import Reopening, ReportingPeriod, Submission, UploadJob
@@ -296,69 +297,56 @@ def apply_rows(*, actor, period: ReportingPeriod, unit: OrgUnit, rows: list[dict
 
     Re-diffs against the database now (inside the caller's transaction), so a preview that
     went stale because another version landed first still writes exactly what is needed.
+    Changed year rows are deleted and re-inserted: two statements per chunk, where Django's
+    bulk_update would build a CASE per row × field (15 s for 15k rows).
     """
-    existing = {e.uscc: e for e in Enterprise.objects.filter(uscc__in=[r["uscc"] for r in rows])}
+    # Validation guarantees every known code belongs to `unit`: look up the unit's enterprises
+    # (one indexed join) rather than a 20k-parameter IN list.
+    in_unit = Enterprise.objects.filter(town__path__startswith=unit.path).only("id", "uscc", "name")
+    existing = {e.uscc: e for e in in_unit}
     new = [
         Enterprise(
-            uscc=r["uscc"], uscc_checksum_ok=check(r["uscc"]).checksum_ok, name=r["name"], town=unit
+            uscc=r["uscc"], uscc_checksum_ok=checksum_ok(r["uscc"]), name=r["name"], town=unit
         )
         for r in rows
         if r["uscc"] not in existing
     ]
-    Enterprise.objects.bulk_create(new, batch_size=1000)
-    TownSpan.objects.bulk_create([TownSpan(enterprise=e, town=unit) for e in new], batch_size=1000)
+    Enterprise.objects.bulk_create(new, batch_size=2000)
+    TownSpan.objects.bulk_create([TownSpan(enterprise=e, town=unit) for e in new], batch_size=2000)
     existing.update({e.uscc: e for e in new})
-    year_rows = {
-        y.enterprise_id: y
-        for y in EnterpriseYear.objects.filter(enterprise__in=existing.values(), year=period.year)
-    }
-    to_create, to_update, fields, logs = [], [], set(), []
+    current_rows = EnterpriseYear.objects.filter(
+        enterprise__town__path__startswith=unit.path, year=period.year
+    )
+    year_rows = {y.enterprise_id: y for y in current_rows}
+    writes, replaced, logs = [], [], []
     new_codes, updated = {e.uscc for e in new}, 0
-    content_type = ContentType.objects.get_for_model(Enterprise)
-    note = f"{period}季度报送"
+    now, note = timezone.now(), f"{period}季度报送"
+    log = _log_row(actor, ContentType.objects.get_for_model(Enterprise).pk, unit, note, now)
     for row in rows:
         enterprise = existing[row["uscc"]]
         current = year_rows.get(enterprise.pk)
         values = {
             code: (Decimal(v) if v is not None else None) for code, v in row["values"].items()
         }
-        if current is None:
-            to_create.append(EnterpriseYear(enterprise=enterprise, year=period.year, **values))
-            changes = {code: (None, v) for code, v in values.items() if v is not None}
-        else:
-            changes = {
-                code: (getattr(current, code), v)
-                for code, v in values.items()
-                if _differs(getattr(current, code), v)
-            }
-            for code, (_, new_value) in changes.items():
-                setattr(current, code, new_value)
-                fields.add(code)
-            if changes:
-                to_update.append(current)
-        if changes and row["uscc"] not in new_codes:
-            updated += 1
-        if changes:
-            logs.append(
-                ChangeLog(
-                    actor=actor,
-                    actor_name=str(actor) if actor else "系统",
-                    content_type=content_type,
-                    object_id=str(enterprise.pk),
-                    object_repr=enterprise.name[:200],
-                    action=Action.IMPORT,
-                    unit=unit,
-                    before={c: _s(old) for c, (old, _) in changes.items()},
-                    after={c: _s(v) for c, (_, v) in changes.items()},
-                    note=note,
-                )
-            )
-    EnterpriseYear.objects.bulk_create(to_create, batch_size=1000)
-    if to_update:
-        EnterpriseYear.objects.bulk_update(
-            to_update, sorted(fields | {"updated_at"}), batch_size=1000
+        old = (
+            {code: getattr(current, code) for code in values} if current else dict.fromkeys(values)
         )
-    ChangeLog.objects.bulk_create(logs, batch_size=1000)
+        changes = {code: (old[code], v) for code, v in values.items() if _differs(old[code], v)}
+        if not changes:
+            continue
+        updated += row["uscc"] not in new_codes
+        if current is not None:
+            replaced.append(current.pk)
+        merged = {code: getattr(current, code) if current else None for code in INDICATOR_FIELDS}
+        merged.update({code: value for code, (_, value) in changes.items()})
+        writes.append((enterprise.pk, period.year, *(merged[c] for c in INDICATOR_FIELDS), now))
+        logs.append(log(enterprise, changes))
+    for start in range(0, len(replaced), 5000):  # nothing references a year row: no cascade
+        EnterpriseYear.objects.filter(pk__in=replaced[start : start + 5000])._raw_delete(
+            EnterpriseYear.objects.db
+        )
+    load_rows(EnterpriseYear, ["enterprise_id", "year", *INDICATOR_FIELDS, "updated_at"], writes)
+    load_rows(ChangeLog, LOG_COLUMNS, logs)
     transaction.on_commit(bump)
     return {
         "created": len(new),
@@ -366,6 +354,45 @@ def apply_rows(*, actor, period: ReportingPeriod, unit: OrgUnit, rows: list[dict
         "unchanged": len(rows) - len(new) - updated,
         "rows": len(rows),
     }
+
+
+LOG_COLUMNS = [
+    "created_at",
+    "actor_id",
+    "actor_name",
+    "content_type_id",
+    "object_id",
+    "object_repr",
+    "action",
+    "unit_id",
+    "before",
+    "after",
+    "note",
+]
+
+
+def _log_row(actor, content_type_id: int, unit, note: str, now):
+    """A maker of change-log rows (tuples in LOG_COLUMNS order) for one upload."""
+    actor_id, actor_name = (actor.pk, str(actor)) if actor else (None, "系统")
+
+    def row(enterprise, changes: dict) -> tuple:
+        before = {c: _s(old) for c, (old, _) in changes.items()}
+        after = {c: _s(new) for c, (_, new) in changes.items()}
+        return (
+            now,
+            actor_id,
+            actor_name,
+            content_type_id,
+            str(enterprise.pk),
+            enterprise.name[:200],
+            Action.IMPORT,
+            unit.pk,
+            before,
+            after,
+            note,
+        )
+
+    return row
 
 
 def _differs(old, new) -> bool:

@@ -44,6 +44,11 @@ def _reporting_unit(request, period) -> OrgUnit:
     return unit
 
 
+def _can_open(user) -> bool:
+    """Periods are opened by a unit that has units below it (the district bureau)."""
+    return can_write(user) and user.unit_id is not None and user.unit.children.exists()
+
+
 @login_required
 def period_list(request):
     periods = list(selectors.periods_for(request.user))
@@ -52,9 +57,7 @@ def period_list(request):
         "reports/period_list.html",
         {
             "periods": periods,
-            "can_open": can_write(request.user)
-            and request.user.unit
-            and request.user.unit.children.exists(),
+            "can_open": _can_open(request.user),
         },
     )
 
@@ -62,7 +65,7 @@ def period_list(request):
 @login_required
 def period_create(request):
     unit = unit_param(request)
-    if not can_write(request.user) or not unit.children.exists():
+    if not _can_open(request.user) or not unit.children.exists():
         raise PermissionDenied("只有区科技局可以开启报送期次。")
     form = PeriodForm(
         request.POST or None,

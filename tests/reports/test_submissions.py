@@ -18,7 +18,7 @@ from enterprises.models import EnterpriseYear
 from reports import selectors, services
 from reports.choices import JobStatus, SubmissionStatus
 from reports.columns import DATA_SHEET
-from reports.models import Submission
+from reports.models import ReportingPeriod, Submission
 from reports.upload import build_template
 
 DEADLINE = date(2019, 4, 15)
@@ -316,3 +316,28 @@ def _upload_file(data: bytes, name: str):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, data, content_type="application/octet-stream")
+
+
+def test_only_the_district_opens_periods(client_for, district, hutang, leader, units, settings):
+    settings.PORTAL_TODAY = date(2019, 6, 20)
+    for user in (hutang, leader):
+        assert client_for(user).get(reverse("reports:period_create")).status_code == 403
+    response = client_for(district).post(
+        reverse("reports:period_create"),
+        {
+            "year": 2019,
+            "quarter": 2,
+            "window_start": "2019-07-01",
+            "deadline": "2019-07-15",
+            "lock_days": 5,
+            "allow_new": "on",
+            "columns": ["staff_total", "sales_revenue"],
+            "required_units": [units["湖塘镇"].pk, units["牛塘镇"].pk],
+        },
+    )
+    period = ReportingPeriod.objects.get(year=2019, quarter=2)
+    assert response.url == reverse("reports:period", args=[period.pk])
+    assert period.columns == ["staff_total", "sales_revenue"]
+    assert set(period.required_units.values_list("name", flat=True)) == {"湖塘镇", "牛塘镇"}
+    page = client_for(hutang).get(reverse("reports:index")).content.decode()
+    assert "2019年第2季度" in page and "开启报送期次" not in page

@@ -10,7 +10,7 @@ The data lives under 江苏省 → 常州市 → 基准测试区 → 基准镇00
 data. The build is a list of steps (STEPS); each says whether its rows are already there,
 so a re-run only fills what is missing and a finished dataset is reused as is. Later work
 adds a step (ladder events…) by appending a `Step` — a dataset built before it existed then
-gets just that step on the next run. Rows come from `bench.datagen`; `bench.load` writes them
+gets just that step on the next run. Rows come from `bench.datagen`; `core.bulk` writes them
 with COPY on PostgreSQL, with bulk_create elsewhere (the small test on SQLite).
 """
 
@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from bench import datagen, ladder_gen
-from bench.load import load_rows
+from core.bulk import load_rows
 from core.choices import UnitKind
 from core.demo import CITY, PROVINCE
 from core.models import OrgUnit

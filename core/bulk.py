@@ -1,11 +1,14 @@
-"""Fast bulk loading for the scale-data generator: COPY on PostgreSQL, bulk_create elsewhere.
+"""Fast bulk inserts: COPY on PostgreSQL, bulk_create elsewhere.
 
-Rows are tuples in the order of the given columns (attribute names: `town_id`, not
-`town`). Values are str, int, bool, date/datetime or None; nothing is validated here, the
-database's constraints are the check.
+For the big writes — a 20k-row quarterly upload, the scale-data generator — where Django's
+per-value preparation costs more than the database does. Rows are tuples in the order of
+the given columns (attribute names: `town_id`, not `town`). Values are str, int, Decimal,
+bool, date/datetime, dict/list (JSON) or None; nothing is validated here: the caller has
+validated, and the database's constraints are the last check.
 """
 
 import io
+import json
 from collections.abc import Iterable
 
 from django.db import connection
@@ -27,6 +30,8 @@ def _copy_text(value) -> str:
         return value.translate(_COPY_ESCAPES)
     if hasattr(value, "isoformat"):
         return value.isoformat()
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False).translate(_COPY_ESCAPES)
     return str(value)
 
 
