@@ -1,13 +1,10 @@
-from django.contrib.auth.decorators import login_required
 from django.urls import path
 
-from core.views import empty_section
+from . import bulletin_views as views
 
 urlpatterns = [
-    path(
-        "bulletins/",
-        login_required(empty_section),
-        {"title": "通报", "description": "定期进度通报（Excel 与打印版）将在此生成与查阅。"},
-        name="bulletins",
-    ),
+    path("bulletins/", views.bulletin_list, name="bulletins"),
+    path("bulletins/new/", views.bulletin_create, name="bulletin_create"),
+    path("bulletins/<int:pk>/print/", views.bulletin_print, name="bulletin_print"),
+    path("bulletins/<int:pk>/xlsx/", views.bulletin_xlsx, name="bulletin_xlsx"),
 ]

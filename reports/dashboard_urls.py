@@ -1,13 +1,19 @@
-from django.contrib.auth.decorators import login_required
+"""驾驶舱 routes, in the `reports` namespace: the page and one JSON endpoint per block."""
+
 from django.urls import path
 
-from core.views import empty_section
+from . import dashboard_views
+from .dashboard import ENDPOINTS
 
 urlpatterns = [
-    path(
-        "dashboard/",
-        login_required(empty_section),
-        {"title": "驾驶舱", "description": "目标完成情况、排名与趋势图表将在此展示。"},
-        name="dashboard",
-    ),
+    path("dashboard/", dashboard_views.page, name="dashboard"),
+    *[
+        path(
+            f"dashboard/data/{endpoint}/",
+            dashboard_views.data,
+            {"endpoint": endpoint},
+            name=f"dashboard_{endpoint}",
+        )
+        for endpoint in ENDPOINTS
+    ],
 ]

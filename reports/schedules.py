@@ -10,6 +10,50 @@ SCHEDULES: list[tuple[str, str, dict, dict]] = [
     # appended by the dashboard/snapshot and notification/bulletin modules
 ]
 
+# --- 驾驶舱: nightly snapshots (reports/snapshots.py) ---------------------------------------
+# 01:30, after the day's edits and before anyone opens a dashboard; it also warms their cache.
+SCHEDULES += [
+    (
+        "夜间指标快照",
+        "reports.take_snapshots",
+        {
+            "minute": "30",
+            "hour": "1",
+            "day_of_week": "*",
+            "day_of_month": "*",
+            "month_of_year": "*",
+        },
+        {},
+    ),
+]
+
+# --- 提醒与通报: daily notices and the monthly bulletin (reports/notices.py) ------------------
+# 08:00, the start of the office day; each job decides itself whether today is its day.
+# The bulletin's day is read once, when schedules are first registered; later edits are
+# made in the admin (django-celery-beat), which this registration never overwrites.
+from django.conf import settings as _settings  # noqa: E402
+
+SCHEDULES += [
+    (
+        "每日提醒（报送/到期/年报）",
+        "reports.daily_notices",
+        {"minute": "0", "hour": "8", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
+        {},
+    ),
+    (
+        "月度通报",
+        "reports.monthly_bulletin",
+        {
+            "minute": "30",
+            "hour": "8",
+            "day_of_week": "*",
+            "day_of_month": str(getattr(_settings, "BULLETIN_DAY_OF_MONTH", 5)),
+            "month_of_year": "*",
+        },
+        {},
+    ),
+]
+
 
 def ensure_schedules(**kwargs) -> None:
     from django_celery_beat.models import CrontabSchedule, PeriodicTask

@@ -7,3 +7,7 @@ from . import services
 def process_upload(job_id: str) -> None:
     """Parse and validate a big upload off the request; the page polls the job's progress."""
     services.process_job(job_id)
+
+
+from .notices import daily_notices, monthly_bulletin  # noqa: E402,F401  (tasks "reports.daily_notices", "reports.monthly_bulletin")
+from .snapshots import nightly_snapshots  # noqa: E402,F401  (task "reports.take_snapshots")

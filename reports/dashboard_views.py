@@ -1,0 +1,121 @@
+"""驾驶舱: the page (cards and tables rendered on the server) and the JSON its charts read.
+
+Views stay thin: the unit comes from unit_param (out of scope → 404), the year from
+year_param, the numbers from reports.dashboard (cached), and every payload passes
+`scoped()` with the units the scoping function lets this user see.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+
+from core.dates import today
+from core.models import OrgUnit
+from core.params import unit_choices, unit_param, year_param
+from core.scoping import can_write
+
+from . import dashboard
+
+# Blocks the page renders itself; trend and closest (pre-diagnosis, slow when cold) are
+# drawn by dashboard.js from their endpoints after the page has arrived.
+PAGE_BLOCKS = ("summary", "ranking", "funnel", "expiring", "missing")
+
+
+def visible_ids(user, unit: OrgUnit) -> set[int]:
+    """The units of `unit`'s subtree the user may see (through the one scoping function)."""
+    return set(
+        OrgUnit.objects.for_user(user)
+        .filter(path__startswith=unit.path)
+        .values_list("pk", flat=True)
+    )
+
+
+def scoped(payload: dict, visible: set[int]) -> dict:
+    """Drop every row about a unit outside `visible`: a second line behind unit_param."""
+
+    def keep(rows):
+        return [row for row in rows if row["unit_id"] in visible]
+
+    result = dict(payload)
+    for key in ("rows", "units"):
+        if key in result:
+            result[key] = keep(result[key])
+    if "metrics" in result:
+        result["metrics"] = [
+            {**m, "rows": keep(m["rows"])} if "rows" in m else m for m in result["metrics"]
+        ]
+    return result
+
+
+def ranking_table(ranking_payload: dict) -> list[dict]:
+    """The ranking as table rows: units in the first metric's order, one cell per metric."""
+    metrics = ranking_payload["metrics"]
+    if not metrics:
+        return []
+    by_unit = [{row["unit_id"]: row for row in metric["rows"]} for metric in metrics]
+    return [
+        {**row, "cells": [cells.get(row["unit_id"], {}) for cells in by_unit]}
+        for row in metrics[0]["rows"]
+    ]
+
+
+def _scope(request):
+    unit = unit_param(request)
+    year = year_param(request, today().year)
+    return unit, year, visible_ids(request.user, unit)
+
+
+def _body(request, unit, year, visible) -> str:
+    """The page's cards and tables. Rendering a 100-town table costs more than reading its
+    numbers, so the HTML is cached too: same key as the data, plus what varies per user."""
+    writer = can_write(request.user)
+    key = f"{dashboard.cache_key('page', unit, year)}:{request.user.unit_id}:{writer}"
+    html = cache.get(key)
+    if html is None:
+        blocks = {
+            name: scoped(dashboard.payload(name, unit, year), visible) for name in PAGE_BLOCKS
+        }
+        context = {
+            "unit": unit,
+            "year": year,
+            "can_write": writer,
+            "ranking_table": ranking_table(blocks["ranking"]),
+            **blocks,
+        }
+        html = render_to_string("reports/_dashboard_body.html", context, request)
+        cache.set(key, html, dashboard.CACHE_SECONDS)
+    return mark_safe(html)  # rendered by our own template, autoescaped there
+
+
+@login_required
+def page(request):
+    unit, year, visible = _scope(request)
+    lineage = [int(part) for part in unit.path.strip("/").split("/")]
+    query = f"?unit={unit.pk}&year={year}"
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "unit": unit,
+            "year": year,
+            "units": unit_choices(request.user, unit),
+            "breadcrumb": OrgUnit.objects.for_user(request.user)
+            .filter(pk__in=lineage)
+            .order_by("path"),
+            "endpoints": {
+                name: reverse(f"reports:dashboard_{name}") + query for name in dashboard.ENDPOINTS
+            },
+            "body": _body(request, unit, year, visible),
+        },
+    )
+
+
+@login_required
+def data(request, endpoint: str):
+    unit, year, visible = _scope(request)
+    payload = scoped(dashboard.payload(endpoint, unit, year), visible)
+    return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
