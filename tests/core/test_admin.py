@@ -62,7 +62,13 @@ def test_staff_extend_the_metric_catalogue(client_for, admin_user):
 
 @pytest.mark.parametrize(
     "name",
-    ["targets_metric", "targets_targetplan", "cultivation_certificate", "reports_submission", "core_notification"],
+    [
+        "targets_metric",
+        "targets_targetplan",
+        "cultivation_certificate",
+        "reports_submission",
+        "core_notification",
+    ],
 )
 def test_other_admin_pages_open(client_for, admin_user, name):
     assert client_for(admin_user).get(reverse(f"admin:{name}_changelist")).status_code == 200

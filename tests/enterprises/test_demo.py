@@ -20,7 +20,8 @@ def test_demo_enterprises_per_town_cover_the_notices_certified_counts(db):
     total = Enterprise.objects.count()
     assert 550 <= total <= 700
     assert EnterpriseYear.objects.filter(year__lte=2018).count() == 3 * total
-    assert EnterpriseYear.objects.filter(year=2019).exists()  # from the demo's 2019 quarterly reports
+    # 2019 rows come from the demo's quarterly reports.
+    assert EnterpriseYear.objects.filter(year=2019).exists()
     bad = list(Enterprise.objects.filter(uscc_checksum_ok=False).values_list("uscc", flat=True))
     assert len(bad) == 2 and not any(uscc.is_valid(c) for c in bad)
     assert all(
