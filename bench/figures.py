@@ -496,3 +496,57 @@ FIGURES += [dashboard_p95, dashboard_queries, snapshot_job]
 from bench.upload_figures import UPLOAD_FIGURES  # noqa: E402
 
 FIGURES += UPLOAD_FIGURES
+
+
+def target_completion(bench: Bench) -> Iterator[Result]:
+    """The 目标任务 completion table (100 towns × 6 metrics: 4 broken down, 2 own goals),
+    computed cold through targets.selectors.completion: ≤ 300 ms, queries constant in towns."""
+    import datetime
+
+    from django.db import transaction
+
+    from core.choices import UnitKind
+    from core.models import OrgUnit
+    from targets.selectors import completion
+
+    plan, *_ = _dashboard_setup(bench)
+    on = datetime.date(DASHBOARD_YEAR, 12, 31)
+    completion(plan, on)  # one-off lookups (content types…) not counted
+    samples = []
+    for _ in range(max(10, bench.requests // 3)):
+        started = time.perf_counter()
+        completion(plan, on)
+        samples.append((time.perf_counter() - started) * 1000)
+    towns = bench.district.children.count()
+    value = p95(samples)
+    yield Result(
+        f"target completion table p95 ({towns} towns × {plan.plan_metrics.count()} metrics)",
+        value,
+        "ms",
+        "300 ms",
+        value <= 300,
+        f"median {sorted(samples)[len(samples) // 2]:.1f} ms, n={len(samples)}",
+    )
+    with CaptureQueriesContext(connection) as queries:
+        completion(plan, on)
+    before = len(queries)
+    with transaction.atomic():
+        for n in range(20):
+            OrgUnit.objects.create(
+                name=f"临时镇{n:02d}", kind=UnitKind.TOWN, parent=bench.district, order=900 + n
+            )
+        with CaptureQueriesContext(connection) as queries:
+            completion(plan, on)
+        after = len(queries)
+        transaction.set_rollback(True)  # leave the dataset as it was
+    yield Result(
+        f"target completion queries, {towns} vs {towns + 20} towns",
+        before,
+        "queries",
+        "same count for both",
+        before == after,
+        f"{after} with {towns + 20} towns",
+    )
+
+
+FIGURES.insert(FIGURES.index(snapshot_job), target_completion)

@@ -15,7 +15,7 @@ from core.dates import today
 from core.models import OrgUnit
 from enterprises.models import Enterprise, TownSpan
 
-from .choices import FILED, ApplicationKind, ApplicationStatus, Rung
+from .choices import DECIDED, FILED, ApplicationKind, ApplicationStatus, Rung
 from .models import Application, Certificate, Honour, PoolMembership, TechSMEEvaluation
 
 
@@ -97,6 +97,11 @@ def count_by_child(ids: QuerySet, parent: OrgUnit, on: datetime.date) -> dict[in
         .values_list("town__path")
         .annotate(n=Count("enterprise_id", distinct=True))
     )
+    return _roll_up(per_town, parent)
+
+
+def _roll_up(per_town: dict[str, int], parent: OrgUnit) -> dict[int, int]:
+    """{town path: n} → {child id: n, parent id: total}."""
     children = list(parent.children.values_list("id", "path"))
     result = {child_id: 0 for child_id, _ in children}
     for path, n in per_town.items():
@@ -106,6 +111,29 @@ def count_by_child(ids: QuerySet, parent: OrgUnit, on: datetime.date) -> dict[in
                 break
     result[parent.id] = sum(per_town.values())
     return result
+
+
+def application_outcomes(parent: OrgUnit, years, on: datetime.date) -> dict[int, tuple[int, int]]:
+    """{child id (and parent id): (passed, decided)} applications in `years`, each counted
+    for the town its enterprise belonged to on `on` — one grouped query."""
+    span = "enterprise__town_spans__"
+    rows = (
+        Application.objects.filter(
+            Q(**{f"{span}start__isnull": True}) | Q(**{f"{span}start__lte": on}),
+            Q(**{f"{span}end__isnull": True}) | Q(**{f"{span}end__gte": on}),
+            year__in=list(years),
+            status__in=DECIDED,
+            **{f"{span}town__path__startswith": parent.path},
+        )
+        .order_by()
+        .values_list(f"{span}town__path")
+        .annotate(
+            passed=Count("id", filter=Q(status=ApplicationStatus.PASSED)), decided=Count("id")
+        )
+    )
+    passed = _roll_up({path: p for path, p, _ in rows}, parent)
+    decided = _roll_up({path: d for path, _, d in rows}, parent)
+    return {unit_id: (passed[unit_id], decided[unit_id]) for unit_id in decided}
 
 
 def enterprises_in(ids: QuerySet, unit: OrgUnit, on: datetime.date) -> QuerySet:

@@ -1,7 +1,9 @@
 """One FilterSet for the HTML list, the exports and the API, so all three agree."""
 
 import django_filters
-from django.db.models import Exists, OuterRef, Q
+from django.db import connection
+from django.db.models import BooleanField, Exists, OuterRef, Q
+from django.db.models.expressions import RawSQL
 
 from core.dates import today
 from core.models import OrgUnit
@@ -20,6 +22,11 @@ class YesNoAll(django_filters.widgets.BooleanWidget):
         super().__init__(attrs)
         self.choices = [("", "全部"), ("true", "是"), ("false", "否")]
 
+
+# See migration 0005: the name's bigrams must contain the search term's.
+BIGRAM_SQL = (
+    'htportal_bigrams(UPPER("enterprises_enterprise"."name"::text)) @> htportal_bigrams(UPPER(%s))'
+)
 
 STATUS_CHOICES = [("active", "有效"), ("inactive", "已停用"), ("all", "全部")]
 
@@ -99,7 +106,13 @@ class EnterpriseFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(name__icontains=value) | Q(uscc__contains=value.upper()))
+        by_name = Q(name__icontains=value)
+        if len(value) == 2 and connection.vendor == "postgresql":
+            # Too short for the trigram index: narrow through the bigram index first.
+            by_name &= Q(RawSQL(BIGRAM_SQL, [value], output_field=BooleanField()))
+        if not value.isascii():  # a USCC is ASCII letters and digits only
+            return queryset.filter(by_name)
+        return queryset.filter(by_name | Q(uscc__contains=value.upper()))
 
     def in_unit(self, queryset, name, unit):
         # A district-level unit selects its whole subtree.

@@ -13,7 +13,7 @@ from decimal import Decimal
 from core.dates import today
 from core.models import OrgUnit
 from cultivation import selectors as ladder
-from cultivation.choices import DECIDED, ApplicationKind, ApplicationStatus
+from cultivation.choices import ApplicationKind, ApplicationStatus
 
 from .choices import MetricSource, ProgressMode, Status
 from .models import PlanMetric, TargetPlan
@@ -101,16 +101,10 @@ def reported_actuals(metric, plan: TargetPlan, on: datetime.date) -> dict[int, D
 
 def pass_rates(plan: TargetPlan) -> dict[int, float | None]:
     """Per child (and the plan unit): passed ÷ decided applications over the previous 3 years."""
-    years = range(plan.year - 3, plan.year)
-    on = ladder.year_end(plan.year - 1)
-    passed, decided = {}, {}
-    for year in years:
-        for key, statuses in ((passed, [ApplicationStatus.PASSED]), (decided, DECIDED)):
-            for unit_id, n in ladder.count_by_child(
-                ladder.application_ids(year, statuses=statuses), plan.unit, on
-            ).items():
-                key[unit_id] = key.get(unit_id, 0) + n
-    return {u: (passed.get(u, 0) / n if n else None) for u, n in decided.items()}
+    outcomes = ladder.application_outcomes(
+        plan.unit, range(plan.year - 3, plan.year), ladder.year_end(plan.year - 1)
+    )
+    return {unit_id: (p / d if d else None) for unit_id, (p, d) in outcomes.items()}
 
 
 def _forecast_inputs(plan: TargetPlan, on: datetime.date):
@@ -129,6 +123,12 @@ def _forecast_inputs(plan: TargetPlan, on: datetime.date):
             on,
         )
         for code, kind in FILING_METRICS.items()
+        if kind is not None
+    }
+    # Every application is 首次 or 重新认定: "all planned" is their sum (one query fewer).
+    first, renewal = planned["first_applications"], planned["renewal_applications"]
+    planned["applications"] = {
+        u: first.get(u, 0) + renewal.get(u, 0) for u in first.keys() | renewal.keys()
     }
     return pending, planned, pass_rates(plan)
 
