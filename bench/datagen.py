@@ -9,6 +9,7 @@ import datetime
 import math
 from collections.abc import Iterable, Iterator
 
+from enterprises.models import INDICATOR_FIELDS
 from enterprises.uscc import with_check_digit
 
 END_YEAR = 2018  # the last fiscal year with indicators
@@ -39,23 +40,7 @@ ENTERPRISE_COLUMNS = [
     "updated_at",
 ]
 TOWN_SPAN_COLUMNS = ["enterprise_id", "town_id", "start", "end"]
-YEAR_COLUMNS = [
-    "enterprise_id",
-    "year",
-    "staff_total",
-    "st_staff",
-    "sales_revenue",
-    "rd_expense",
-    "rd_expense_domestic",
-    "hightech_revenue",
-    "net_assets",
-    "total_assets",
-    "total_cost",
-    "ip_class1",
-    "ip_class2",
-    "achievements",
-    "updated_at",
-]
+YEAR_COLUMNS = ["enterprise_id", "year", *INDICATOR_FIELDS, "updated_at"]
 
 # tech field code → (weight, [(name word, 所属行业)], [技术子领域])
 TECH_FIELDS = {

@@ -25,7 +25,7 @@ from python_calamine import (
     SheetVisibleEnum,
 )
 
-from cultivation.excel import CellError, parse_date, shown
+from cultivation.excel import CellError, parse_date, parse_text, shown
 from reports.columns import DATA_SHEET, INDICATOR_COLUMNS, KEY_COLUMNS, SUMMARY_SHEET, Column
 
 from .safety import CORRUPT, ENCRYPTED, Problem, UploadRejected
@@ -111,19 +111,8 @@ def parse_number(value, kind: str = "money") -> Decimal | int | None:
     return number
 
 
-def parse_day(value) -> datetime.date | None:
-    """An Excel date or serial, 2019-03-05, 2019/3/5, 2019.3.5, 2019年3月5日, 20190305."""
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    return parse_date(value)
-
-
-def parse_text(value) -> str:
-    if is_blank(value):
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    return shown(value)
+# A cell's date and text read the same way as in the ladder import.
+parse_day = parse_date
 
 
 def parse_uscc(value) -> str:
