@@ -126,17 +126,36 @@ class ChangeLog(models.Model):
     like the data: a town user never sees another town's history.
     """
 
+    # An append-only log that takes a row per changed enterprise of an upload (20k at once):
+    # its references are not database constraints, whose per-row checks at commit would
+    # cost more than the insert; Django still applies on_delete, and writers pass real ids.
     created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        User, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL
+        User,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_constraint=False,
     )
     actor_name = models.CharField("操作人姓名", max_length=150, blank=True)
-    content_type = models.ForeignKey(ContentType, verbose_name="对象类型", on_delete=models.PROTECT)
+    content_type = models.ForeignKey(
+        ContentType,
+        verbose_name="对象类型",
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        db_index=False,  # the (content_type, object_id, -created_at) index serves it
+    )
     object_id = models.CharField("对象编号", max_length=64)
     object_repr = models.CharField("对象", max_length=200)
     action = models.CharField("操作", max_length=20, choices=Action.choices)
     unit = models.ForeignKey(
-        OrgUnit, verbose_name="所属单位", null=True, blank=True, on_delete=models.PROTECT
+        OrgUnit,
+        verbose_name="所属单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_constraint=False,
     )
     before = models.JSONField("修改前", null=True, blank=True)
     after = models.JSONField("修改后", null=True, blank=True)

@@ -1,6 +1,9 @@
 """Reads for the cross-cutting models, always through the scoping function."""
 
+from collections.abc import Callable
+
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model
 
 from .models import ChangeLog, OrgUnit, ScheduledRun
 from .scoping import VIEW
@@ -14,11 +17,19 @@ def child_units(unit: OrgUnit):
     return unit.children.filter(is_active=True).order_by("order", "name")
 
 
+# Entries kept outside the change log, added by other apps in their ready(): a function of
+# an instance returning unsaved ChangeLog entries (e.g. what each quarterly upload changed).
+HISTORY_SOURCES: list[Callable[[Model], list[ChangeLog]]] = []
+
+
 def history_for(instance) -> list[ChangeLog]:
-    """Every entry about one object. Callers have already checked the user may see it: an
-    enterprise that moved towns brings its whole history to the town it joined."""
+    """Every entry about one object, newest first. Callers have already checked the user may
+    see it: an enterprise that moved towns brings its whole history to the town it joined."""
     content_type = ContentType.objects.get_for_model(type(instance))
-    return list(ChangeLog.objects.filter(content_type=content_type, object_id=str(instance.pk)))
+    entries = list(ChangeLog.objects.filter(content_type=content_type, object_id=str(instance.pk)))
+    for source in HISTORY_SOURCES:
+        entries += source(instance)
+    return sorted(entries, key=lambda e: (e.created_at, e.pk or 0), reverse=True)
 
 
 def last_run(name: str):

@@ -17,7 +17,6 @@ class PeriodAdmin(ReadOnlyAdmin):
 class SubmissionAdmin(ReadOnlyAdmin):
     list_display = ["unit", "period", "version", "status", "on_time", "uploaded_at", "uploaded_by"]
     list_filter = ["status", "on_time", "period"]
-    exclude = ["rows"]  # thousands of rows: see the portal's diff view instead
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_user(request.user)

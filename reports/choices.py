@@ -14,3 +14,4 @@ class JobStatus(models.TextChoices):
     REJECTED = "rejected", "有错误"
     APPLIED = "applied", "已提交"
     FAILED = "failed", "处理失败"
+    EXPIRED = "expired", "预览已过期，请重新上传"

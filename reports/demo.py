@@ -15,10 +15,12 @@ from django.utils import timezone
 from core.demo import wujin_unit
 from enterprises.models import EnterpriseYear
 
-from .choices import SubmissionStatus
+from .choices import JobStatus, SubmissionStatus
 from .columns import DEFAULT_COLUMNS
-from .models import ReportingPeriod, Snapshot, Submission
-from .services import apply_rows, open_period
+from .models import ReportingPeriod, Snapshot, Submission, UploadJob
+from .services import open_period
+from .staging import apply_job, stage
+from .upload.validation import staged_fields
 
 D = datetime.date
 PERIODS = [(1, D(2019, 4, 1), D(2019, 4, 15)), (2, D(2019, 7, 1), D(2019, 7, 15))]
@@ -32,14 +34,17 @@ APPROVED_Q2 = {"高新区", "常经开"}
 PROJECTS = {"高新区": 8, "西太湖": 5, "常经开": 7}
 
 
-def _rows(unit, quarter: int, rng: random.Random) -> list[dict]:
-    """Year-to-date 2019 values: a quarter's share of 2018, with some growth."""
+CODES = list(DEFAULT_COLUMNS)
+
+
+def _rows(unit, quarter: int, rng: random.Random) -> list[tuple]:
+    """Year-to-date 2019 values: a quarter's share of 2018, with some growth; staged rows."""
     share = Decimal(quarter) / 4
     rows = []
     last_year = EnterpriseYear.objects.filter(enterprise__town=unit, year=2018).select_related(
         "enterprise"
     )
-    for row in last_year.order_by("enterprise__name"):
+    for number, row in enumerate(last_year.order_by("enterprise__name"), start=2):
         growth = Decimal(str(round(rng.uniform(0.95, 1.25), 2)))
         values = {
             "staff_total": row.staff_total,
@@ -49,41 +54,46 @@ def _rows(unit, quarter: int, rng: random.Random) -> list[dict]:
             "hightech_revenue": (row.hightech_revenue * share * growth).quantize(Decimal("0.01")),
         }
         rows.append(
-            {
-                "uscc": row.enterprise.uscc,
-                "name": row.enterprise.name,
-                "values": {k: (str(v) if v is not None else None) for k, v in values.items()},
-            }
+            (number, row.enterprise.uscc, row.enterprise.name, True, *(values[c] for c in CODES))
+            + (None,) * len(CODES)  # was_: refreshed from the registry when applied
         )
     return rows
 
 
 def _submit(period, unit, quarter, version, *, late, status, rng, comment=""):
+    """As if the town had uploaded its template: a job with staged rows, applied."""
     from .upload import build_template
 
-    rows = _rows(unit, quarter, rng)
-    counts = apply_rows(actor=None, period=period, unit=unit, rows=rows)
     reported = (
         {"projects_attracted": str(PROJECTS[unit.label] * quarter)}
         if unit.label in PROJECTS
         else {}
     )
-    submission = Submission(
+    name = f"{period.code}_{unit.label}.xlsx"
+    job = UploadJob(
+        period=period,
+        unit=unit,
+        file_name=name,
+        status=JobStatus.APPLIED,
+        result={"codes": CODES, "reported": reported},
+    )
+    job.file.save(name, ContentFile(build_template(period=period, unit=unit)), save=False)
+    job.save()
+    stage(job, staged_fields(CODES), _rows(unit, quarter, rng))
+    counts = apply_job(job=job, year=period.year)
+    submission = Submission.objects.create(
         period=period,
         unit=unit,
         version=version,
         status=status,
-        file_name=f"{period.code}_{unit.label}.xlsx",
+        job=job,
+        file=job.file.name,
+        file_name=name,
         sha256="",
         on_time=not late,
-        rows=rows,
         summary={**counts, "reported": reported, "warnings": 0},
         review_comment=comment,
     )
-    submission.file.save(
-        submission.file_name, ContentFile(build_template(period=period, unit=unit)), save=False
-    )
-    submission.save()
     uploaded = period.deadline + datetime.timedelta(days=3 if late else -rng.randint(1, 10))
     reviewed = (
         uploaded + datetime.timedelta(days=2) if status != SubmissionStatus.SUBMITTED else None

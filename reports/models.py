@@ -8,6 +8,7 @@ from django.db import models
 
 from core.models import OrgUnit
 from core.scoping import ScopedQuerySet, scope_q_with_ancestors
+from enterprises.models import INDICATOR_FIELDS, EnterpriseYear
 
 from .choices import JobStatus, SubmissionStatus
 from .columns import DEFAULT_COLUMNS
@@ -125,7 +126,10 @@ class Submission(models.Model):
     file_name = models.CharField("原文件名", max_length=255)
     sha256 = models.CharField("文件摘要", max_length=64)
     on_time = models.BooleanField("按时报送")
-    rows = models.JSONField("数据", default=list)  # normalised rows, for the next version's diff
+    # The upload that became this version: its staged rows are the version's data.
+    job = models.OneToOneField(
+        "UploadJob", null=True, on_delete=models.PROTECT, related_name="submission"
+    )
     summary = models.JSONField("摘要", default=dict)  # counts and the unit-level figures
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -194,6 +198,48 @@ class UploadJob(models.Model):
 
     def __str__(self):
         return f"{self.file_name}（{self.get_status_display()}）"
+
+
+class UploadRow(models.Model):
+    """A checked row of an upload, staged in the database: the preview's data, applied on
+    confirm by set-based SQL (reports/staging.py); kept as the submission's rows after."""
+
+    # Indexed by the (job, uscc) constraint. No per-row database check of the job, which
+    # stage() has just saved: deletes go through Django's cascade or staging's own.
+    job = models.ForeignKey(
+        UploadJob,
+        on_delete=models.CASCADE,
+        related_name="rows",
+        db_index=False,
+        db_constraint=False,
+    )
+    row = models.PositiveIntegerField("行号")  # as Excel shows it
+    uscc = models.CharField("统一社会信用代码", max_length=18)
+    name = models.CharField("企业名称", max_length=200, blank=True)
+    checksum_ok = models.BooleanField("代码校验通过", default=True)
+
+    class Meta:
+        verbose_name = "上传数据行"
+        verbose_name_plural = "上传数据行"
+        constraints = [
+            models.UniqueConstraint(fields=["job", "uscc"], name="one_staged_row_per_code"),
+        ]
+        indexes = [models.Index(fields=["uscc"])]  # an enterprise's history across uploads
+
+    def __str__(self):
+        return f"{self.uscc} {self.name}"
+
+
+# Each indicator column exactly as EnterpriseYear has it, so confirming is one UPDATE … FROM
+# this table, and beside it `was_<code>`: the registry's value when the row was checked
+# (refreshed on confirm), so a confirmed upload's rows are also its before/after record.
+# A column the period does not carry stays null and unused.
+for _code in INDICATOR_FIELDS:
+    _field = EnterpriseYear._meta.get_field(_code)
+    _field.clone().contribute_to_class(UploadRow, _code)
+    *_, _args, _kwargs = _field.deconstruct()
+    _kwargs["verbose_name"] = f"原{_field.verbose_name}"
+    type(_field)(*_args, **_kwargs).contribute_to_class(UploadRow, f"was_{_code}")
 
 
 class Snapshot(models.Model):

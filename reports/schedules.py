@@ -25,6 +25,12 @@ SCHEDULES += [
         },
         {},
     ),
+    (
+        "清理过期的上传预览",
+        "reports.expire_previews",
+        {"minute": "0", "hour": "1", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
+        {},
+    ),
 ]
 
 # --- 提醒与通报: daily notices and the monthly bulletin (reports/notices.py) ------------------

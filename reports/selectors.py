@@ -5,10 +5,14 @@ from decimal import Decimal
 
 from django.db.models import Max
 
-from core.models import OrgUnit
+from core.choices import Action
+from core.models import ChangeLog, OrgUnit
+from enterprises.models import Enterprise
 
 from .choices import SubmissionStatus
-from .models import ReportingPeriod, Submission
+from .columns import BY_CODE
+from .models import ReportingPeriod, Submission, UploadRow
+from .staging import staged_rows, text_of
 
 
 def periods_for(user):
@@ -98,20 +102,54 @@ def diff_with_previous(submission: Submission) -> dict:
         .order_by("-version")
         .first()
     )
-    now = {r["uscc"]: r for r in submission.rows}
-    before = {r["uscc"]: r for r in previous.rows} if previous else {}
+    codes = submission.period.columns
+    now = staged_rows(submission.job_id, codes)
+    before = staged_rows(previous.job_id, codes) if previous else {}
     changed = []
     for uscc in now.keys() & before.keys():
-        fields = {
-            code: (before[uscc]["values"].get(code), value)
-            for code, value in now[uscc]["values"].items()
-            if before[uscc]["values"].get(code) != value
-        }
+        (name, values), (_, old) = now[uscc], before[uscc]
+        fields = {code: (old[code], value) for code, value in values.items() if old[code] != value}
         if fields:
-            changed.append({"uscc": uscc, "name": now[uscc]["name"], "fields": fields})
+            changed.append({"uscc": uscc, "name": name, "fields": fields})
+
+    def listed(rows, codes_):
+        return [{"uscc": u, "name": rows[u][0]} for u in sorted(codes_)]
+
     return {
         "previous": previous,
-        "added": [now[u] for u in sorted(now.keys() - before.keys())],
-        "removed": [before[u] for u in sorted(before.keys() - now.keys())],
+        "added": listed(now, now.keys() - before.keys()),
+        "removed": listed(before, before.keys() - now.keys()),
         "changed": sorted(changed, key=lambda c: c["name"]),
     }
+
+
+def upload_history(instance) -> list[ChangeLog]:
+    """What each confirmed quarterly upload changed for an enterprise, as (unsaved) change-log
+    entries for its history: an upload's staged rows keep its values and the registry's
+    values before it (was_), instead of one change-log row per enterprise."""
+    if not isinstance(instance, Enterprise):
+        return []
+    rows = UploadRow.objects.filter(uscc=instance.uscc, job__submission__isnull=False)
+    entries = []
+    for row in rows.select_related(
+        "job__submission__period", "job__submission__unit", "job__submission__uploaded_by"
+    ):
+        submission = row.job.submission
+        changed = []
+        for code in row.job.result.get("codes") or submission.period.columns:
+            was, now = text_of(getattr(row, f"was_{code}"), code), text_of(getattr(row, code), code)
+            if was != now:
+                changed.append((BY_CODE[code].header, was, now))
+        if changed:
+            entries.append(
+                ChangeLog(
+                    created_at=submission.uploaded_at,
+                    actor_name=str(submission.uploaded_by or "系统"),
+                    object_repr=instance.name,
+                    action=Action.IMPORT,
+                    before={label: was for label, was, _ in changed},
+                    after={label: now for label, _, now in changed},
+                    note=f"{submission.period}季度报送（{submission.unit}第{submission.version}版）",
+                )
+            )
+    return entries

@@ -6,27 +6,22 @@ transaction, a new version is recorded with its file and summary, and the distri
 
 import datetime
 import hashlib
-from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
-from core.bulk import load_rows
 from core.cache import bump
 from core.choices import Action
 from core.dates import today
-from core.models import ChangeLog, OrgUnit, User
+from core.models import OrgUnit, User
 from core.notifications import notify, users_of
 from core.scoping import ensure_unit_in_scope
 from core.services import log_change, snapshot
-from enterprises.models import INDICATOR_FIELDS, Enterprise, EnterpriseYear, TownSpan
-from enterprises.uscc import checksum_ok
 
+from . import staging
 from .choices import JobStatus, SubmissionStatus
 from .models import Reopening, ReportingPeriod, Submission, UploadJob
 
@@ -231,8 +226,10 @@ def process_job(job_id) -> None:
             JobStatus.FAILED,
         )
     else:
-        result = preview.as_json()
+        result = {**preview.as_json(), "digest": preview.digest()}
         status = JobStatus.REJECTED if preview.problems else JobStatus.READY
+        if status == JobStatus.READY:
+            staging.stage(job, preview.staged_fields, preview.staged)
     UploadJob.objects.filter(pk=job.pk).update(status=status, result=result)
 
 
@@ -249,29 +246,35 @@ def confirm_upload(*, actor: User | None, job: UploadJob) -> tuple[Submission, b
     refusal = upload_refusal(period, job.unit)
     if refusal:
         raise ValidationError(refusal)
-    rows, reported = job.result["rows"], job.result.get("reported", {})
     latest = latest_submission(period, job.unit)
-    unchanged = latest and latest.rows == rows and latest.summary.get("reported", {}) == reported
-    if unchanged and latest.status == SubmissionStatus.SUBMITTED:
+    if (
+        latest
+        and latest.status == SubmissionStatus.SUBMITTED
+        and latest.summary.get("digest") == job.result["digest"]
+    ):
+        staging.discard(job)
         UploadJob.objects.filter(pk=job.pk).update(status=JobStatus.APPLIED)
         return latest, False  # the same content again: idempotent, no new version
-    counts = apply_rows(actor=actor, period=period, unit=job.unit, rows=rows)
-    version = (
-        Submission.objects.filter(period=period, unit=job.unit).aggregate(v=Max("version"))["v"]
-        or 0
-    ) + 1
+    counts = staging.apply_job(job=job, year=period.year)
+    transaction.on_commit(bump)
+    version = (latest.version if latest else 0) + 1
     submission = Submission(
         period=period,
         unit=job.unit,
         version=version,
+        job=job,
+        file=job.file.name,  # the upload's stored file is the version's file
         file_name=job.file_name,
         sha256=job.sha256,
         on_time=today() <= period.deadline,
-        rows=rows,
         uploaded_by=actor,
-        summary={**counts, "reported": reported, "warnings": len(job.result.get("warnings", []))},
+        summary={
+            **counts,
+            "reported": job.result.get("reported", {}),
+            "warnings": job.result["counts"]["warnings"],
+            "digest": job.result["digest"],
+        },
     )
-    submission.file.save(job.file_name[-100:], ContentFile(job.file.open("rb").read()), save=False)
     submission.save()
     UploadJob.objects.filter(pk=job.pk).update(status=JobStatus.APPLIED)
     log_change(
@@ -279,7 +282,7 @@ def confirm_upload(*, actor: User | None, job: UploadJob) -> tuple[Submission, b
         instance=submission,
         action=Action.CREATE,
         unit=job.unit,
-        after={"版本": version, "文件": job.file_name, **{k: v for k, v in counts.items()}},
+        after={"版本": version, "文件": job.file_name, **counts},
     )
     district_staff = users_of(period.unit, roles=["district_staff"])
     notify(
@@ -290,119 +293,6 @@ def confirm_upload(*, actor: User | None, job: UploadJob) -> tuple[Submission, b
         dedupe=f"submitted:{submission.pk}",
     )
     return submission, True
-
-
-def apply_rows(*, actor, period: ReportingPeriod, unit: OrgUnit, rows: list[dict]) -> dict:
-    """Write normalised rows: new enterprises, then this year's indicators. Bulk, logged.
-
-    Re-diffs against the database now (inside the caller's transaction), so a preview that
-    went stale because another version landed first still writes exactly what is needed.
-    Changed year rows are deleted and re-inserted: two statements per chunk, where Django's
-    bulk_update would build a CASE per row × field (15 s for 15k rows).
-    """
-    # Validation guarantees every known code belongs to `unit`: look up the unit's enterprises
-    # (one indexed join) rather than a 20k-parameter IN list.
-    in_unit = Enterprise.objects.filter(town__path__startswith=unit.path).only("id", "uscc", "name")
-    existing = {e.uscc: e for e in in_unit}
-    new = [
-        Enterprise(
-            uscc=r["uscc"], uscc_checksum_ok=checksum_ok(r["uscc"]), name=r["name"], town=unit
-        )
-        for r in rows
-        if r["uscc"] not in existing
-    ]
-    Enterprise.objects.bulk_create(new, batch_size=2000)
-    TownSpan.objects.bulk_create([TownSpan(enterprise=e, town=unit) for e in new], batch_size=2000)
-    existing.update({e.uscc: e for e in new})
-    current_rows = EnterpriseYear.objects.filter(
-        enterprise__town__path__startswith=unit.path, year=period.year
-    )
-    year_rows = {y.enterprise_id: y for y in current_rows}
-    writes, replaced, logs = [], [], []
-    new_codes, updated = {e.uscc for e in new}, 0
-    now, note = timezone.now(), f"{period}季度报送"
-    log = _log_row(actor, ContentType.objects.get_for_model(Enterprise).pk, unit, note, now)
-    for row in rows:
-        enterprise = existing[row["uscc"]]
-        current = year_rows.get(enterprise.pk)
-        values = {
-            code: (Decimal(v) if v is not None else None) for code, v in row["values"].items()
-        }
-        old = (
-            {code: getattr(current, code) for code in values} if current else dict.fromkeys(values)
-        )
-        changes = {code: (old[code], v) for code, v in values.items() if _differs(old[code], v)}
-        if not changes:
-            continue
-        updated += row["uscc"] not in new_codes
-        if current is not None:
-            replaced.append(current.pk)
-        merged = {code: getattr(current, code) if current else None for code in INDICATOR_FIELDS}
-        merged.update({code: value for code, (_, value) in changes.items()})
-        writes.append((enterprise.pk, period.year, *(merged[c] for c in INDICATOR_FIELDS), now))
-        logs.append(log(enterprise, changes))
-    for start in range(0, len(replaced), 5000):  # nothing references a year row: no cascade
-        EnterpriseYear.objects.filter(pk__in=replaced[start : start + 5000])._raw_delete(
-            EnterpriseYear.objects.db
-        )
-    load_rows(EnterpriseYear, ["enterprise_id", "year", *INDICATOR_FIELDS, "updated_at"], writes)
-    load_rows(ChangeLog, LOG_COLUMNS, logs)
-    transaction.on_commit(bump)
-    return {
-        "created": len(new),
-        "updated": updated,
-        "unchanged": len(rows) - len(new) - updated,
-        "rows": len(rows),
-    }
-
-
-LOG_COLUMNS = [
-    "created_at",
-    "actor_id",
-    "actor_name",
-    "content_type_id",
-    "object_id",
-    "object_repr",
-    "action",
-    "unit_id",
-    "before",
-    "after",
-    "note",
-]
-
-
-def _log_row(actor, content_type_id: int, unit, note: str, now):
-    """A maker of change-log rows (tuples in LOG_COLUMNS order) for one upload."""
-    actor_id, actor_name = (actor.pk, str(actor)) if actor else (None, "系统")
-
-    def row(enterprise, changes: dict) -> tuple:
-        before = {c: _s(old) for c, (old, _) in changes.items()}
-        after = {c: _s(new) for c, (_, new) in changes.items()}
-        return (
-            now,
-            actor_id,
-            actor_name,
-            content_type_id,
-            str(enterprise.pk),
-            enterprise.name[:200],
-            Action.IMPORT,
-            unit.pk,
-            before,
-            after,
-            note,
-        )
-
-    return row
-
-
-def _differs(old, new) -> bool:
-    if old is None or new is None:
-        return old is not new
-    return Decimal(old) != Decimal(new)
-
-
-def _s(value):
-    return None if value is None else str(value)
 
 
 # --- review ----------------------------------------------------------------------------------

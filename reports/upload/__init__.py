@@ -8,10 +8,18 @@ workbook, validate the rows against the registry; and the template to fill.
 Nothing here writes to the database.
 """
 
-from .reading import ParsedRow, ParsedUpload, header_key, parse_day, parse_number, read_upload
+from .reading import (
+    ParsedRow,
+    ParsedUpload,
+    as_text,
+    header_key,
+    parse_day,
+    parse_number,
+    read_upload,
+)
 from .safety import Problem, UploadRejected, check_file
 from .template import build_template
-from .validation import Preview, as_text, validate_upload
+from .validation import Preview, validate_upload
 
 __all__ = [
     "ParsedRow",

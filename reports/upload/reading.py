@@ -38,6 +38,7 @@ UNIT_SUFFIXES = {"money": ("万元",), "int": ("人", "个", "项", "件", "家"
 MONEY_LIMIT = Decimal(10) ** 12  # EnterpriseYear: max_digits=14, decimal_places=2
 INT_LIMIT = 2_147_483_647
 CENT = Decimal("0.01")
+FAST_LIMIT = 1e11  # below it a float's cents are exact enough to round without Decimal
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 _GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 SUMMARY_HEADERS = {"code": "指标代码", "name": "指标名称", "value": "本年累计值"}
@@ -48,7 +49,7 @@ class ParsedRow:
     row: int  # the row number Excel shows
     uscc: str  # normalised; "" if blank
     name: str
-    values: dict = field(default_factory=dict)  # indicator code → Decimal | int | date | None
+    values: dict = field(default_factory=dict)  # code → canonical text (as_text) | date | None
 
 
 @dataclass
@@ -127,12 +128,38 @@ def parse_uscc(value) -> str:
     return normalise(parse_text(value))
 
 
+def as_text(value) -> str | None:
+    """How a value is staged, shown and compared: "12", "1234.50", "2019-03-05"."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return f"{value.quantize(CENT) or Decimal('0.00'):f}"  # never "-0.00"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _float_text(value: float, kind: str) -> str | None:
+    """as_text(parse_number(value)) for the common case, a plain float cell, without building
+    a Decimal (100 000 cells a 20k-row file); None leaves the rest to parse_number."""
+    if not abs(value) < FAST_LIMIT:  # also NaN and infinities
+        return None
+    if kind == "int":
+        return str(int(value)) if value.is_integer() else None
+    cents = math.floor(abs(round(value * 100, 4)) + 0.5)  # ROUND_HALF_UP of the decimal shown
+    sign = "-" if value < 0 and cents else ""
+    return f"{sign}{cents // 100}.{cents % 100:02d}"
+
+
 def parse_cell(value, column: Column):
+    """A cell as staged: numbers as canonical text ("12", "1234.50"), dates as dates."""
     if column.kind in ("int", "money"):
-        number = parse_number(value, column.kind)
-        if number is not None and number < 0 and column.code != "net_assets":
+        text = _float_text(value, column.kind) if type(value) is float else None
+        if text is None:
+            text = as_text(parse_number(value, column.kind))
+        if text is not None and text.startswith("-") and column.code != "net_assets":
             raise CellError(f"不能为负数（{shown(value)}）")
-        return number
+        return text
     if column.kind == "date":
         return parse_day(value)
     return parse_text(value)

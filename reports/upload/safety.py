@@ -56,10 +56,6 @@ class Problem:
     def as_json(self) -> dict:
         return {**self.__dict__, "text": str(self)}
 
-    @classmethod
-    def from_json(cls, data: dict) -> "Problem":
-        return cls(data.get("sheet", ""), data.get("row"), data.get("column", ""), data["message"])
-
 
 class UploadRejected(Exception):
     """The file is refused as a whole; nothing was or will be written."""

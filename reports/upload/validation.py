@@ -6,6 +6,7 @@ allows it), an update (changed indicators, old → new), unchanged, or a Problem
 the upload. A USCC failing only its checksum is a warning, as in the registry.
 """
 
+import hashlib
 import re
 import sqlite3
 from contextlib import suppress
@@ -21,7 +22,7 @@ from enterprises.models import Enterprise, EnterpriseYear
 from enterprises.uscc import CheckedUSCC, USCCError, check
 from reports.columns import BY_CODE, KEY_COLUMNS, columns_for
 
-from .reading import ParsedUpload
+from .reading import ParsedUpload, as_text
 from .safety import Problem
 
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100-2015, as python-stdnum
@@ -45,53 +46,62 @@ def _check(code: str) -> CheckedUSCC:
     return check(code)
 
 
-def as_text(value) -> str | None:
-    """How a value is stored in previews and submissions: "12", "1234.50", "2019-03-05"."""
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        return f"{value.quantize(Decimal('0.01')):f}"
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
+SAMPLE_CREATES, SAMPLE_UPDATES = 200, 500  # what the preview page lists
+MAX_PROBLEMS = 1000  # stored and shown; the count says how many in all
 
 
 @dataclass
 class Preview:
+    """What confirming would do. `staged` holds every accepted row as a tuple in
+    staged_fields() order; the JSON kept with the job holds counts, samples and the problems, not the rows."""
+
+    codes: list[str] = field(default_factory=list)  # the indicator columns the file carries
     creates: list[dict] = field(default_factory=list)  # {"row","uscc","name","values"}
     updates: list[dict] = field(default_factory=list)  # {..., "enterprise_id","changes"}
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
-    rows: list[dict] = field(default_factory=list)  # {"uscc","name","values"} for every row
+    staged: list[tuple] = field(default_factory=list)
     reported: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
+    @property
+    def staged_fields(self) -> list[str]:
+        return staged_fields(self.codes)
+
+    def digest(self) -> str:
+        """The content, whatever the file or row order: equal digests = the same submission."""
+        n = len(self.codes)  # code, name and values; not the registry's (was_) values
+        lines = sorted(
+            "\t".join(map(str, (row[1], row[2], *row[4 : 4 + n]))) for row in self.staged
+        )
+        lines += [f"{code}={value}" for code, value in sorted(self.reported.items())]
+        return hashlib.sha256("\n".join([",".join(self.codes), *lines]).encode()).hexdigest()
+
     def as_json(self) -> dict:
         return {
-            "creates": self.creates,
-            "updates": self.updates,
-            "unchanged": self.unchanged,
-            "problems": [p.as_json() for p in self.problems],
-            "warnings": [p.as_json() for p in self.warnings],
-            "rows": self.rows,
+            "codes": self.codes,
+            "counts": {
+                "created": len(self.creates),
+                "updated": len(self.updates),
+                "unchanged": self.unchanged,
+                "problems": len(self.problems),
+                "warnings": len(self.warnings),
+            },
+            "creates": self.creates[:SAMPLE_CREATES],
+            "updates": self.updates[:SAMPLE_UPDATES],
+            "problems": [p.as_json() for p in self.problems[:MAX_PROBLEMS]],
+            "warnings": [p.as_json() for p in self.warnings[:MAX_PROBLEMS]],
             "reported": self.reported,
         }
 
-    @classmethod
-    def from_json(cls, data: dict) -> "Preview":
-        return cls(
-            creates=list(data.get("creates", [])),
-            updates=list(data.get("updates", [])),
-            unchanged=int(data.get("unchanged", 0)),
-            problems=[Problem.from_json(p) for p in data.get("problems", [])],
-            warnings=[Problem.from_json(p) for p in data.get("warnings", [])],
-            rows=list(data.get("rows", [])),
-            reported=dict(data.get("reported", {})),
-        )
+
+def staged_fields(codes: list[str]) -> list[str]:
+    """A staged row's fields (UploadRow): the key columns, the values, the registry's values."""
+    return ["row", "uscc", "name", "checksum_ok", *codes, *(f"was_{code}" for code in codes)]
 
 
 def _chunks(items: list):
@@ -125,29 +135,40 @@ def _enterprises(codes: list[str], user, unit) -> dict[str, tuple]:
 
 
 def _years(ids: set[int], year: int, unit, fields: list[str]) -> dict[int, dict]:
-    """enterprise id → {field: value} of its row for `year`: one query over the unit."""
+    """enterprise id → {field: text} of its row for `year`: one query over the unit. Text as
+    the file's values are (as_text), so comparing is comparing strings."""
     rows = EnterpriseYear.objects.filter(
         year=year, enterprise__town__path__startswith=unit.path
     ).values_list("enterprise_id", *fields)
-    return {eid: dict(zip(fields, values, strict=True)) for eid, *values in rows if eid in ids}
+    return {
+        eid: dict(zip(fields, map(_db_text, values), strict=True))
+        for eid, *values in rows
+        if eid in ids
+    }
+
+
+def _db_text(value) -> str | None:
+    # The database's decimals already have their 2 places (numeric(14, 2), or Django's
+    # quantizing converter on SQLite): format, without as_text's quantize.
+    return (
+        None if value is None else format(value, "f") if isinstance(value, Decimal) else str(value)
+    )
 
 
 def validate_upload(parsed: ParsedUpload, *, period, unit, user) -> Preview:
     codes = [c.code for c in columns_for(period.columns) if c not in KEY_COLUMNS]
     sheet = parsed.sheet
-    preview = Preview(problems=list(parsed.problems))
+    preview = Preview(codes=codes, problems=list(parsed.problems))
     preview.reported = {code: as_text(v) for code, v in parsed.reported.items()}
     bad_cells = {(p.row, p.column) for p in parsed.problems}
+    bad_rows = {row for row, _ in bad_cells}
     problems, warnings = preview.problems, preview.warnings
 
     # 1. The codes: valid, not repeated.
-    first_row, valid = {}, {}
-    texts = {}  # row number → {code: text}
+    first_row, valid = {}, {}  # code → first row number; row number → (code, checksum ok)
     for row in parsed.rows:
-        texts[row.row] = {c: as_text(row.values.get(c)) for c in codes}
-        preview.rows.append({"uscc": row.uscc, "name": row.name, "values": texts[row.row]})
         if (row.row, USCC_HEADER) in bad_cells:
-            continue
+            continue  # the cell's problem is already reported
         try:
             checked = _check(row.uscc)
         except USCCError as exc:
@@ -166,7 +187,7 @@ def validate_upload(parsed: ParsedUpload, *, period, unit, user) -> Preview:
             )
             continue
         first_row[checked.code] = row.row
-        valid[row.row] = checked.code
+        valid[row.row] = (checked.code, checked.checksum_ok)
 
     # 2. The registry: two queries, whatever the number of rows.
     known = _enterprises(list(first_row), user, unit)
@@ -179,14 +200,14 @@ def validate_upload(parsed: ParsedUpload, *, period, unit, user) -> Preview:
     for row in parsed.rows:
         if row.row not in valid:
             continue
-        uscc, row_problems = valid[row.row], []
+        (uscc, checksum_ok), found = valid[row.row], []
         entry = known.get(uscc)
         if entry is None:
             if not period.allow_new:
                 message = "本期不允许新增企业：该统一社会信用代码不在企业库中，请核对或联系区科技局"
-                row_problems.append(Problem(sheet, row.row, USCC_HEADER, message))
+                found.append(Problem(sheet, row.row, USCC_HEADER, message))
             elif not row.name:
-                row_problems.append(Problem(sheet, row.row, NAME_HEADER, "新增企业须填写企业名称"))
+                found.append(Problem(sheet, row.row, NAME_HEADER, "新增企业须填写企业名称"))
             old = {}
         else:
             enterprise_id, name, is_active, can_write = entry
@@ -207,28 +228,26 @@ def validate_upload(parsed: ParsedUpload, *, period, unit, user) -> Preview:
                 )
             if not is_active:
                 warnings.append(Problem(sheet, row.row, "", "该企业在企业库中已标记为无效"))
-        problems.extend(row_problems)
-        pair_problems = _check_pairs(sheet, row, old, codes, period.year)
-        problems.extend(pair_problems)
-        if (
-            row_problems
-            or pair_problems
-            or any((row.row, BY_CODE[c].header) in bad_cells for c in codes)
-        ):
+        found += _check_pairs(sheet, row, old, codes, period.year)
+        problems.extend(found)
+        if found or row.row in bad_rows:
             continue
+        values = [row.values.get(c) for c in codes]
+        was = [old.get(c) for c in codes]
+        preview.staged.append((row.row, uscc, row.name, checksum_ok, *values, *was))
         if entry is None:
-            values = dict(texts[row.row])
             preview.creates.append(
-                {"row": row.row, "uscc": uscc, "name": row.name, "values": values}
+                {
+                    "row": row.row,
+                    "uscc": uscc,
+                    "name": row.name,
+                    "values": dict(zip(codes, values, strict=True)),
+                }
             )
             continue
-        changes = {}
-        for c in codes:
-            new, was = row.values.get(c), old.get(c)
-            if new != was:
-                changes[c] = [as_text(was), texts[row.row][c]]
-                cleared += new is None
+        changes = {c: [w, v] for c, v, w in zip(codes, values, was, strict=True) if v != w}
         if changes:
+            cleared += sum(v is None for _, v in changes.values())
             preview.updates.append(
                 {
                     "row": row.row,
@@ -265,7 +284,7 @@ def _check_pairs(sheet, row, old: dict, codes: list[str], year: int) -> list[Pro
                 values[code] = row.values[code]
             else:
                 values[code], notes[code] = old.get(code), f"，企业库中{year}年的数值"
-        if values[small] is None or values[large] is None or values[small] <= values[large]:
+        if None in values.values() or Decimal(values[small]) <= Decimal(values[large]):
             continue
         a, b = BY_CODE[small], BY_CODE[large]
         found.append(
@@ -273,8 +292,8 @@ def _check_pairs(sheet, row, old: dict, codes: list[str], year: int) -> list[Pro
                 sheet,
                 row.row,
                 (a if small in codes else b).header,
-                f"{_label(a)}（{as_text(values[small])}{notes.get(small, '')}）"
-                f"不能大于{_label(b)}（{as_text(values[large])}{notes.get(large, '')}）",
+                f"{_label(a)}（{values[small]}{notes.get(small, '')}）"
+                f"不能大于{_label(b)}（{values[large]}{notes.get(large, '')}）",
             )
         )
     return found

@@ -14,11 +14,13 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from core.models import ChangeLog, Notification, User
+from core.selectors import history_for
 from enterprises.models import EnterpriseYear
 from reports import selectors, services
 from reports.choices import JobStatus, SubmissionStatus
 from reports.columns import DATA_SHEET
 from reports.models import ReportingPeriod, Submission
+from reports.staging import staged_rows
 from reports.upload import build_template
 
 DEADLINE = date(2019, 4, 15)
@@ -72,10 +74,11 @@ def test_upload_preview_confirm_applies_everything_and_records_the_version(
     submission, created = services.confirm_upload(actor=hutang, job=job)
     assert created and submission.version == 1 and submission.on_time
     assert EnterpriseYear.objects.get(enterprise__uscc=code(1), year=2019).staff_total == 150
-    assert ChangeLog.objects.filter(
-        note="2019年第1季度季度报送",
-        object_id=str(registry[("湖塘镇", "常州湖塘精密机械有限公司")].pk),
-    ).exists()
+    # The enterprise's history shows what the upload changed, who uploaded it and when.
+    entry = history_for(registry[("湖塘镇", "常州湖塘精密机械有限公司")])[0]  # the newest
+    assert entry.note == "2019年第1季度季度报送（湖塘镇第1版）" and entry.actor_name == str(hutang)
+    assert entry.changed_fields() == [("职工总数", None, "150"), ("科技人员数", None, "30")]
+    assert ChangeLog.objects.filter(object_id=str(submission.pk), note="").exists()  # the version
     assert Notification.objects.filter(recipient=district, title__contains="湖塘镇已报送").exists()
     assert submission.file.read()[:2] == b"PK"  # the file is kept with the version
 
@@ -306,9 +309,8 @@ def test_two_concurrent_uploads_end_with_one_consistent_current_version(settings
     assert [s.version for s in versions] == [1, 2]
     current = versions[-1]
     staff = EnterpriseYear.objects.get(enterprise__uscc=code(1), year=2019).staff_total
-    assert (
-        str(staff) == current.rows[0]["values"]["staff_total"]
-    )  # the data match the latest version
+    [(_, values)] = staged_rows(current.job_id, ["staff_total"]).values()
+    assert str(staff) == values["staff_total"]  # the data match the latest version
     assert current.status == SubmissionStatus.SUBMITTED
 
 

@@ -11,7 +11,6 @@ from cultivation.excel import CellError
 from enterprises.models import Enterprise
 from reports.columns import DATA_SHEET, SUMMARY_SHEET, Column, columns_for
 from reports.upload import (
-    Preview,
     Problem,
     build_template,
     parse_day,
@@ -19,6 +18,7 @@ from reports.upload import (
     validate_upload,
 )
 from reports.upload.reading import GUIDE_SHEET, header_key
+from reports.upload.validation import SAMPLE_CREATES, SAMPLE_UPDATES
 from tests.enterprises.conftest import code
 from tests.reports import (
     FILES,
@@ -88,6 +88,12 @@ def test_template_layout(period, year_2019, hutang_unit):  # noqa: F811
     ]
 
 
+def staged_values(preview) -> dict[str, dict]:
+    """uscc → {code: text} of the rows a confirm would apply."""
+    n = len(preview.codes)
+    return {row[1]: dict(zip(preview.codes, row[4 : 4 + n], strict=True)) for row in preview.staged}
+
+
 def test_untouched_template_changes_nothing(run, period, year_2019, hutang_unit, district):  # noqa: F811
     data = build_template(period=period, unit=hutang_unit)
     for user in (None, district):  # the town itself, or the district for it
@@ -95,9 +101,8 @@ def test_untouched_template_changes_nothing(run, period, year_2019, hutang_unit,
         assert preview.problems == [] and preview.warnings == []
         assert (preview.creates, preview.updates, preview.unchanged) == ([], [], 3)
         assert preview.reported == {}
-        assert len(preview.rows) == 3
-        by_code = {r["uscc"]: r for r in preview.rows}
-        assert by_code[code(1)]["values"] == {
+        assert len(preview.staged) == 3
+        assert staged_values(preview)[code(1)] == {
             "staff_total": "120",
             "st_staff": "20",
             "sales_revenue": "1500.00",
@@ -154,7 +159,7 @@ def test_filled_template_previews_exactly_the_changes(run, period, year_2019, hu
         }
     ]
     assert preview.reported == {"projects_attracted": "4.00"}
-    assert len(preview.rows) == 4
+    assert len(preview.staged) == 4
 
 
 def test_clearing_a_value_is_an_update_with_a_warning(run, year_2019):  # noqa: F811
@@ -163,7 +168,7 @@ def test_clearing_a_value_is_an_update_with_a_warning(run, year_2019):  # noqa: 
     assert any("将被清空" in w.message for w in preview.warnings)
 
 
-def test_preview_round_trips_through_json(run, year_2019):  # noqa: F811
+def test_stored_preview_keeps_counts_and_located_problems(run, year_2019):  # noqa: F811
     preview = run(xlsx([row_for(1, 130, 20), row_for(60, 1, 1), ["123", "坏代码"]]))
     assert preview.problems  # the bad code
     data = json.loads(json.dumps(preview.as_json()))
@@ -174,7 +179,25 @@ def test_preview_round_trips_through_json(run, year_2019):  # noqa: F811
         "message": "统一社会信用代码应为 18 位，当前为 3 位。",
         "text": "企业季度数据 第5行【统一社会信用代码】：统一社会信用代码应为 18 位，当前为 3 位。",
     }
-    assert Preview.from_json(data) == preview
+    assert data["counts"] == {
+        "created": 1,
+        "updated": 1,
+        "unchanged": 0,
+        "problems": 1,
+        "warnings": len(preview.warnings),
+    }
+    assert [c["uscc"] for c in data["creates"]] == [code(60)]
+
+
+def test_stored_preview_lists_samples_not_every_row(run, period, hutang_unit, hutang):  # noqa: F811
+    parsed = parse(xlsx(big_rows(SAMPLE_UPDATES + 10)), period=period)
+    preview = validate_upload(parsed, period=period, unit=hutang_unit, user=hutang)
+    data = preview.as_json()
+    assert (
+        data["counts"]["created"] == SAMPLE_UPDATES + 10
+        and len(preview.staged) == SAMPLE_UPDATES + 10
+    )
+    assert len(data["creates"]) == SAMPLE_CREATES and "rows" not in data
 
 
 def test_problem_text():
@@ -355,7 +378,7 @@ def test_hidden_sheets_are_not_read(run, period, year_2019):  # noqa: F811
     hidden.append(row_for(2, 999, 999, "不是数字"))
     hidden.sheet_state = "hidden"
     preview = run(to_bytes(wb))
-    assert preview.problems == [] and len(preview.rows) == 1
+    assert preview.problems == [] and len(preview.staged) == 1
 
     # The template's sheet hidden, a visible copy under another name: the visible one counts.
     wb = workbook([row_for(1, 999, 999)])
@@ -364,7 +387,7 @@ def test_hidden_sheets_are_not_read(run, period, year_2019):  # noqa: F811
     visible.append(HEADERS)
     visible.append(row_for(1, 121, 20, 1500))
     parsed = parse(to_bytes(wb), period=period)
-    assert parsed.sheet == "Sheet1" and parsed.rows[0].values["staff_total"] == 121
+    assert parsed.sheet == "Sheet1" and parsed.rows[0].values["staff_total"] == "121"
 
 
 def test_committed_xls_reads_correctly(run, year_2019):  # noqa: F811
@@ -426,7 +449,7 @@ def test_large_file_and_progress(run, period, hutang_unit, hutang, django_assert
     parsed = parse(xlsx(rows), period=period, progress=lambda done, total: calls.append(done))
     assert parsed.problems == [] and len(parsed.rows) == 2000
     assert calls[0] == 1000 and calls[-1] == 2000
-    assert parsed.rows[1].values["hightech_revenue"] == Decimal("1001.50")  # "1,001.5"
+    assert parsed.rows[1].values["hightech_revenue"] == "1001.50"  # "1,001.5"
     assert hutang.unit  # loaded once per request by the scoping rule, not per row
     with django_assert_max_num_queries(2):
         preview = validate_upload(parsed, period=period, unit=hutang_unit, user=hutang)

@@ -46,8 +46,8 @@ class Command(BaseCommand):
             problems = "\n".join(p["text"] for p in result.get("problems", []))
             raise CommandError(f"文件未导入（没有任何数据被修改）：\n{problems}")
         self.stdout.write(
-            f"检查通过：新增 {len(result['creates'])} 家，更新 {len(result['updates'])} 家，"
-            f"无变化 {result['unchanged']} 家。"
+            f"检查通过：新增 {result['counts']['created']} 家，更新 {result['counts']['updated']} 家，"
+            f"无变化 {result['counts']['unchanged']} 家。"
         )
         for warning in result.get("warnings", []):
             self.stdout.write(f"  提示：{warning['text']}")
