@@ -1,67 +1,114 @@
-"""Fast bulk inserts: COPY on PostgreSQL, bulk_create elsewhere.
+"""Fast bulk inserts: COPY on PostgreSQL, one executemany elsewhere.
 
 For the big writes — a 20k-row quarterly upload, the scale-data generator — where Django's
 per-value preparation costs more than the database does. Rows are tuples in the order of
 the given columns (attribute names: `town_id`, not `town`). Values are str, int, Decimal,
 bool, date/datetime, dict/list (JSON) or None; nothing is validated here: the caller has
-validated, and the database's constraints are the last check.
+validated, and the database's constraints are the last check. Columns left out get the
+database's default (NULL), not the model's: give every NOT NULL column.
 """
 
-import io
 import json
 from collections.abc import Iterable
+from decimal import Decimal
+from uuid import UUID
 
 from django.db import connection
 
-COPY_CHUNK_ROWS = 20_000
-ORM_BATCH_ROWS = 2_000
+COPY_BLOCK = 1 << 16  # characters handed to psycopg2 at a time
+INSERT_BATCH_ROWS = 2_000
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_text(value) -> str:
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
+def _escape(text: str) -> str:
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.translate(_COPY_ESCAPES)
+    return text  # the usual case, without building a new string
+
+
+def _copy_other(value) -> str:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False).translate(_COPY_ESCAPES)
+        return _escape(json.dumps(value, ensure_ascii=False))
+    if isinstance(value, str):
+        return _escape(value)
     return str(value)
 
 
+# By exact type first: a 20k-row upload stages 300 000 values, and this halves their cost.
+_BY_TYPE = {
+    str: _escape,
+    int: str,
+    Decimal: str,
+    type(None): lambda _: "\\N",
+    bool: lambda value: "t" if value else "f",
+    UUID: str,
+}
+
+
+def _copy_text(value) -> str:
+    convert = _BY_TYPE.get(type(value), _copy_other)
+    return convert(value)
+
+
 def load_rows(model, columns: list[str], rows: Iterable[tuple]) -> int:
-    """Insert rows (tuples in `columns` order); COPY on PostgreSQL, bulk_create elsewhere."""
+    """Insert rows (tuples in `columns` order): COPY on PostgreSQL, executemany elsewhere."""
+    if connection.vendor == "postgresql":
+        return _copy(model, columns, rows)
     count, chunk = 0, []
-    flush = _copy_chunk if connection.vendor == "postgresql" else _orm_chunk
-    size = COPY_CHUNK_ROWS if connection.vendor == "postgresql" else ORM_BATCH_ROWS
     for row in rows:
         chunk.append(row)
-        if len(chunk) >= size:
-            flush(model, columns, chunk)
+        if len(chunk) >= INSERT_BATCH_ROWS:
+            _insert_chunk(model, columns, chunk)
             count, chunk = count + len(chunk), []
     if chunk:
-        flush(model, columns, chunk)
+        _insert_chunk(model, columns, chunk)
         count += len(chunk)
     return count
 
 
-def _copy_chunk(model, columns, rows) -> None:
-    buffer = io.StringIO()
-    for row in rows:
-        buffer.write("\t".join(map(_copy_text, row)))
-        buffer.write("\n")
-    buffer.seek(0)
+class _CopySource:
+    """What COPY reads: rows formatted as psycopg2 asks for the next block, so PostgreSQL
+    stores the first rows (on its own core) while Python formats — or the caller's generator
+    still produces — the next ones."""
+
+    def __init__(self, rows: Iterable[tuple]):
+        self.rows, self.count = iter(rows), 0
+
+    def read(self, size: int) -> str:
+        lines, length = [], 0
+        for row in self.rows:
+            line = "\t".join(map(_copy_text, row)) + "\n"
+            lines.append(line)
+            length += len(line)
+            if length >= size:
+                break
+        self.count += len(lines)
+        return "".join(lines)  # may pass `size` by one row: psycopg2 sends what it gets
+
+
+def _copy(model, columns, rows) -> int:
+    source = _CopySource(rows)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN", buffer)
+        cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN", source, size=COPY_BLOCK)
+    return source.count
 
 
-def _orm_chunk(model, columns, rows) -> None:
-    model.objects.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in rows])
+def _insert_chunk(model, columns, rows) -> None:
+    """Elsewhere: one executemany of the fields' prepared values — exactly the given values,
+    as COPY takes them (bulk_create would stamp auto_now fields and fill Python defaults)."""
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    fields = [by_attname[c] for c in columns]
+    prepared = [
+        [f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)]
+        for row in rows
+    ]
+    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    marks = ", ".join(["%s"] * len(fields))
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", prepared)

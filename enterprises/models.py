@@ -16,18 +16,20 @@ class EnterpriseQuerySet(ScopedQuerySet):
 class Enterprise(models.Model):
     uscc = models.CharField("统一社会信用代码", max_length=18, unique=True)
     uscc_checksum_ok = models.BooleanField("代码校验通过", default=True, db_index=True)
-    name = models.CharField("企业名称", max_length=200, db_index=True)
+    name = models.CharField("企业名称", max_length=200)
     town = models.ForeignKey(
-        OrgUnit, verbose_name="所属镇（园区）", on_delete=models.PROTECT, related_name="+"
+        OrgUnit,
+        verbose_name="所属镇（园区）",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # (town, name) serves it
     )
     address = models.CharField("地址", max_length=300, blank=True)
     legal_rep = models.CharField("法定代表人", max_length=50, blank=True)
     contact = models.CharField("联系人", max_length=50, blank=True)
     phone = models.CharField("联系电话", max_length=30, blank=True)
     registered_on = models.DateField("注册日期", null=True, blank=True)
-    tech_field = models.CharField(
-        "技术领域", max_length=20, choices=TechField.choices, blank=True, db_index=True
-    )
+    tech_field = models.CharField("技术领域", max_length=20, choices=TechField.choices, blank=True)
     tech_subfield = models.CharField("技术子领域", max_length=100, blank=True)
     industry = models.CharField("所属行业", max_length=100, blank=True)
     above_scale = models.BooleanField("规上企业", default=False, db_index=True)
@@ -42,7 +44,14 @@ class Enterprise(models.Model):
         verbose_name = "企业"
         verbose_name_plural = "企业"
         ordering = ["name", "id"]  # a unique tie-breaker: stable pages, and a cheap top-N sort
-        indexes = [models.Index(fields=["town", "name"])]
+        # Each index costs every insert (a 20k-row upload creates thousands of enterprises):
+        # plain B-trees, without the LIKE-pattern twins db_index adds on PostgreSQL (name and
+        # code searches use the trigram and bigram indexes of migrations 0003 and 0005).
+        indexes = [
+            models.Index(fields=["town", "name"]),
+            models.Index(fields=["name"], name="enterprise_name"),
+            models.Index(fields=["tech_field"], name="enterprise_tech_field"),
+        ]
 
     def __str__(self):
         return self.name
@@ -114,7 +123,11 @@ class EnterpriseYear(models.Model):
     """
 
     enterprise = models.ForeignKey(
-        Enterprise, verbose_name="企业", on_delete=models.CASCADE, related_name="years"
+        Enterprise,
+        verbose_name="企业",
+        on_delete=models.CASCADE,
+        related_name="years",
+        db_index=False,  # one_row_per_year (enterprise, year) serves it
     )
     year = models.PositiveSmallIntegerField("年度")
     staff_total = _count("职工总数")

@@ -4,6 +4,7 @@ A checksum failure is a warning, not a rejection: some genuine codes issued befo
 fail it. Wrong length or characters are rejected.
 """
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -29,8 +30,13 @@ class CheckedUSCC:
         )
 
 
+_CLEAN = re.compile(r"[0-9A-Z]{18}")  # already normal: the common case, 20k codes an upload
+
+
 def normalise(raw: str) -> str:
     """Trim, full-width → half-width (NFKC), drop inner spaces and dashes, upper-case."""
+    if raw and _CLEAN.fullmatch(raw):
+        return raw
     text = unicodedata.normalize("NFKC", raw or "")
     return "".join(ch for ch in text if not ch.isspace() and ch != "-").upper()
 

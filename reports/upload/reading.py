@@ -146,6 +146,12 @@ def _float_text(value: float, kind: str) -> str | None:
         return None
     if kind == "int":
         return str(int(value)) if value.is_integer() else None
+    if not value:
+        return "0.00"  # and never "-0.00"
+    shown_ = repr(value)  # what was typed, usually: "15080.79", "225.0"
+    places = len(shown_) - shown_.find(".") - 1
+    if places <= 2 and "e" not in shown_:
+        return shown_ + "0" * (2 - places)
     cents = math.floor(abs(round(value * 100, 4)) + 0.5)  # ROUND_HALF_UP of the decimal shown
     sign = "-" if value < 0 and cents else ""
     return f"{sign}{cents // 100}.{cents % 100:02d}"
@@ -296,7 +302,7 @@ def _read_rows(sheet: _Sheet, first: int, positions: dict, problems, progress) -
             progress(done, total)
         line = grid[index]
         cells = [line[i] if i < len(line) else "" for i in positions.values()]
-        if all(is_blank(v) for v in cells):
+        if all(map(is_blank, cells)):
             continue
         number = index + 1
         parsed = ParsedRow(number, "", parse_text(line[name_at] if name_at < len(line) else ""))

@@ -126,6 +126,19 @@ def far_bare_cells() -> bytes:
     return zip_of({"xl/worksheets/sheet1.xml": sheet}, base=good_without_sheet())
 
 
+def far_cell_written(tag: bytes):
+    """A far value cell as other XML writers may spell it (quotes, whitespace)."""
+
+    def make() -> bytes:
+        row = b'<row r="1048576">' + tag + b"<v>1</v></c></row>"
+        source = zipfile.ZipFile(io.BytesIO(good()))
+        sheet = source.read("xl/worksheets/sheet1.xml")
+        sheet = sheet.replace(b"</sheetData>", row + b"</sheetData>")
+        return zip_of({"xl/worksheets/sheet1.xml": sheet}, base=good_without_sheet())
+
+    return make
+
+
 def good_without_sheet() -> bytes:
     source = zipfile.ZipFile(io.BytesIO(good()))
     out = io.BytesIO()
@@ -209,6 +222,16 @@ CASES = [
     Case("ratio", named("上报.xlsx", lambda: zip_of({"xl/media/a.bin": b"\0" * 5_000_000}, good())), "压缩比异常"),
     Case("far_cell", named("上报.xlsx", far_cell), "远至第 1048576 行、第 16384 列"),
     Case("far_bare_cells", named("上报.xlsx", far_bare_cells), "远至第 1048576 行"),
+    Case(
+        "far_cell_single_quotes",
+        named("上报.xlsx", far_cell_written(b"<c r='XFD1048576'>")),
+        "远至第 1048576 行、第 16384 列",
+    ),
+    Case(
+        "far_cell_tab",
+        named("上报.xlsx", far_cell_written(b'<c\tr="XFD1048576"\n>')),
+        "远至第 1048576 行、第 16384 列",
+    ),
     Case("far_cell_xls", named("上报.xls", far_cell_xls), "远至第 65536 行、第 256 列"),
     Case("lying_dimensions_xls", named("上报.xls", lying_dimensions_xls), "已损坏或不完整"),
     Case("truncated_xlsx", named("上报.xlsx", lambda: good()[: len(good()) // 2]), "已损坏或不完整"),
