@@ -57,38 +57,51 @@ PILOT_ROWS = 2_000  # django-import-export: timed on this many when the full run
 IMPORT_EXPORT_FULL_LIMIT = 180  # s: run the full 20k when the pilot predicts at most this
 BROKER_URL = os.environ.get("BENCH_CELERY_BROKER_URL") or "redis://127.0.0.1:6379/0"
 READY_TIMEOUT = 900  # s, for the 100k file to be parsed and validated by the worker
+TRIALS = 3  # timed runs of the 20k upload; the median is the figure
 
 
 # --- the figures -------------------------------------------------------------------------------
 
 
 def upload_20k(bench: Bench) -> Iterator[Result]:
-    """20,000-row upload (15k updates, 5k new), check → parse → validate → commit: ≤ 2 s, ≤ 300 MB."""
+    """20,000-row upload (15k updates, 5k new), check → parse → validate → commit: ≤ 2 s, ≤ 300 MB.
+    TRIALS runs from the same starting state (dead rows vacuumed, as autovacuum would);
+    the median is the figure, every trial is printed."""
     from bench.figures import Result
 
     with _Workspace(bench) as ws:
-        rows = ws.rows(EXISTING, NEW)
-        path = ws.write_upload(rows, "20k.xlsx")
-        result = ws.child("portal", file=str(path))
+        path = ws.write_upload(ws.rows(EXISTING, NEW), "20k.xlsx")
+        trials = []
+        for n in range(TRIALS):
+            if n:
+                ws.reset()
+            trials.append(ws.child("portal", file=str(path)))
+    result = _median(trials)
     counts = f"{result['created']} created, {result['updated']} updated"
+    every = ", ".join(f"{t['seconds']:.2f}" for t in trials)
     yield Result(
-        f"upload {result['rows']} rows ({counts}), parse → validate → commit",
+        f"upload {result['rows']} rows ({counts}), parse → validate → commit, median of {TRIALS}",
         result["seconds"],
         "s",
         "2 s",
         result["seconds"] <= 2,
-        f"start_upload {result['start_seconds']:.2f} s + confirm_upload "
-        f"{result['confirm_seconds']:.2f} s, {result['file_bytes'] / 2**20:.1f} MB file",
+        f"trials {every} s; median: start_upload {result['start_seconds']:.2f} s + "
+        f"confirm_upload {result['confirm_seconds']:.2f} s, {result['file_bytes'] / 2**20:.1f} MB file",
     )
+    peak = max(trials, key=lambda t: t["peak_rss_mb"])
     yield Result(
-        "upload 20k rows peak memory (VmHWM of the uploading process)",
-        result["peak_rss_mb"],
+        f"upload 20k rows peak memory (VmHWM of the uploading process, highest of {TRIALS})",
+        peak["peak_rss_mb"],
         "MB",
         "300 MB",
-        result["peak_rss_mb"] <= 300,
-        f"{result['baseline_rss_mb']:.0f} MB before the upload, "
-        f"{result['parse_peak_rss_mb']:.0f} MB by the end of start_upload",
+        peak["peak_rss_mb"] <= 300,
+        f"{peak['baseline_rss_mb']:.0f} MB before the upload, "
+        f"{peak['parse_peak_rss_mb']:.0f} MB by the end of start_upload",
     )
+
+
+def _median(trials: list[dict]) -> dict:
+    return sorted(trials, key=lambda t: t["seconds"])[len(trials) // 2]
 
 
 def upload_vs_import_export(bench: Bench) -> Iterator[Result]:
@@ -99,7 +112,12 @@ def upload_vs_import_export(bench: Bench) -> Iterator[Result]:
     with _Workspace(bench) as ws:
         rows = ws.rows(EXISTING, NEW)
         path = ws.write_upload(rows, "20k.xlsx")
-        portal = ws.child("portal", file=str(path))
+        trials = []
+        for n in range(TRIALS):
+            if n:
+                ws.reset()
+            trials.append(ws.child("portal", file=str(path)))
+        portal = _median(trials)
         # Same starting point for the same rows: the 15k back to their seeded values, the
         # 5k new enterprises (which import-export cannot create) kept, without 2019 rows.
         pilot = rows[:: len(rows) // PILOT_ROWS]
@@ -123,7 +141,8 @@ def upload_vs_import_export(bench: Bench) -> Iterator[Result]:
             )
     ratio = seconds / portal["seconds"]
     yield Result(
-        f"upload {portal['rows']} rows: portal {portal['seconds']:.1f} s vs django-import-export "
+        f"upload {portal['rows']} rows: portal {portal['seconds']:.2f} s (median of {TRIALS}) "
+        "vs django-import-export "
         f"{seconds:.0f} s ({how}; import-export {totals['new']} new / {totals['update']} "
         f"updated, peak {totals['peak_rss_mb']:.0f} MB)",
         ratio,
@@ -219,10 +238,19 @@ class _Workspace:
         self.media = self.dir / "media"
         try:
             self.existing_ids = _prepare_town(self.town, EXISTING)
+            _vacuum()
         except BaseException:
             self.__exit__()
             raise
         return self
+
+    def reset(self) -> None:
+        """The starting state again, for another trial: the figures' writes undone, dead rows
+        vacuumed away, the town's 2019 rows seeded afresh."""
+        cleanup(self.period, self.town)
+        _vacuum()
+        self.existing_ids = _prepare_town(self.town, EXISTING)
+        _vacuum()
 
     def __exit__(self, *exc) -> None:
         try:
@@ -415,7 +443,7 @@ def cleanup(period, town) -> None:
     from core.choices import Action
     from core.models import ChangeLog, Notification
     from enterprises.models import Enterprise, EnterpriseYear, TownSpan
-    from reports.models import Submission, UploadJob
+    from reports.models import Submission, UploadJob, UploadRow
 
     with transaction.atomic():
         submissions = list(Submission.objects.filter(period=period).values_list("pk", flat=True))
@@ -429,6 +457,8 @@ def cleanup(period, town) -> None:
         ).delete()
         ChangeLog.objects.filter(unit=town, action=Action.IMPORT, note=f"{period}季度报送").delete()
         Submission.objects.filter(period=period).delete()
+        rows = UploadRow.objects.filter(job__period=period)
+        rows._raw_delete(rows.db)  # one statement, not Django's cascade of every row
         UploadJob.objects.filter(period=period).delete()
         EnterpriseYear.objects.filter(enterprise__town=town, year=YEAR).delete()
         marked = Enterprise.objects.filter(town=town, name__startswith=MARK)
@@ -443,6 +473,19 @@ def cleanup(period, town) -> None:
                 [town.pk, MARK + "%"],
             )
     bump()
+
+
+def _vacuum() -> None:
+    """VACUUM ANALYZE what the figures touch (as autovacuum would, between uploads)."""
+    from django.db import connection
+
+    from core.models import ChangeLog
+    from enterprises.models import Enterprise, EnterpriseYear, TownSpan
+    from reports.models import UploadRow
+
+    with connection.cursor() as cursor:
+        for model in (Enterprise, EnterpriseYear, TownSpan, UploadRow, ChangeLog):
+            cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def _prepare_town(town, n_existing: int) -> list[int]:
@@ -572,6 +615,7 @@ def _child_portal(spec: dict) -> dict:
     """start_upload (checked, parsed and validated inline) + confirm_upload, timed."""
     from django.test import override_settings
 
+    import reports.upload  # noqa: F401  (imported lazily by start_upload; a server has it already)
     from reports import services
     from reports.choices import JobStatus
 

@@ -175,7 +175,7 @@ def start_upload(
     job.file.save(file_name[-100:], ContentFile(data), save=False)
     job.save()
     if len(data) <= settings.UPLOAD_INLINE_MAX_BYTES:
-        process_job(job.pk)  # small files: the preview is ready when the page loads
+        process_job(job.pk, progress=False)  # small files: ready when the page loads
     else:
         from .tasks import process_upload
 
@@ -194,22 +194,32 @@ def _problem_json(problem) -> dict:
     }
 
 
-def process_job(job_id) -> None:
-    """Parse and validate a stored upload; the result is a preview or the list of problems."""
+def process_job(job_id, *, progress: bool = True) -> None:
+    """Parse and validate a stored upload; the result is a preview or the list of problems.
+    `progress`: record rows read as it goes, for the page polling a background job."""
     from .columns import columns_for
     from .upload import UploadRejected, read_upload, validate_upload
 
     job = UploadJob.objects.select_related("period", "unit", "user").get(pk=job_id)
     UploadJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)
 
-    def progress(done, total):
+    def report(done, total):
         UploadJob.objects.filter(pk=job.pk).update(progress=done, total=total)
 
     try:
         data = job.file.open("rb").read()
         kind = "xls" if job.file_name.lower().endswith(".xls") else "xlsx"
-        parsed = read_upload(data, kind, columns=columns_for(job.period.columns), progress=progress)
-        preview = validate_upload(parsed, period=job.period, unit=job.unit, user=job.user)
+        columns = columns_for(job.period.columns)
+        parsed = read_upload(data, kind, columns=columns, progress=report if progress else None)
+        preview = validate_upload(
+            parsed,
+            period=job.period,
+            unit=job.unit,
+            user=job.user,
+            stage=lambda fields, rows: staging.stage(job, fields, rows),
+        )
+        if preview.problems:
+            staging.discard(job)  # rows staged before a problem turned up
     except UploadRejected as rejected:
         result, status = (
             {"problems": [_problem_json(p) for p in rejected.problems]},
@@ -228,8 +238,6 @@ def process_job(job_id) -> None:
     else:
         result = {**preview.as_json(), "digest": preview.digest()}
         status = JobStatus.REJECTED if preview.problems else JobStatus.READY
-        if status == JobStatus.READY:
-            staging.stage(job, preview.staged_fields, preview.staged)
     UploadJob.objects.filter(pk=job.pk).update(status=status, result=result)
 
 

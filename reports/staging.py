@@ -9,10 +9,11 @@ enterprise's history), the submission itself is in the change log (who, when, co
 """
 
 import datetime
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.bulk import load_rows
@@ -25,10 +26,11 @@ from .models import UploadJob, UploadRow
 PREVIEW_DAYS = 7  # an unconfirmed preview's staged rows are dropped after this many days
 
 
-def stage(job: UploadJob, fields: list[str], rows: list[tuple]) -> None:
-    """Store a clean preview's rows (tuples in `fields` order) for the job."""
-    UploadRow.objects.filter(job=job)._raw_delete(UploadRow.objects.db)  # a re-run task
-    load_rows(UploadRow, ["job_id", *fields], ((job.pk, *row) for row in rows))
+def stage(job: UploadJob, fields: list[str], rows: Iterable[tuple]) -> None:
+    """Store a preview's rows (tuples in `fields` order) for the job, all or none."""
+    with transaction.atomic():  # a savepoint: a failure leaves the caller's transaction usable
+        discard(job)  # a re-run task
+        load_rows(UploadRow, ["job_id", *fields], ((job.pk, *row) for row in rows))
 
 
 def staged_rows(job_id, codes: list[str]) -> dict[str, tuple[str, dict]]:
@@ -50,7 +52,7 @@ def expire_previews(now: datetime.datetime | None = None) -> int:
 
 
 def discard(job: UploadJob) -> None:
-    """A confirmed upload that made no new version keeps no rows."""
+    """Drop a job's staged rows: rejected after all, or confirmed without a new version."""
     UploadRow.objects.filter(job=job)._raw_delete(UploadRow.objects.db)
 
 

@@ -5,7 +5,8 @@ workbook, validate the rows against the registry; and the template to fill.
     parsed = read_upload(data, kind, columns=columns_for(period.columns))
     preview = validate_upload(parsed, period=period, unit=unit, user=user)   # reads only
 
-Nothing here writes to the database.
+Nothing here writes to the database: validate_upload hands the accepted rows to the
+caller's `stage` (reports/staging.py) as it checks them.
 """
 
 from .reading import (

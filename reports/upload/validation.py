@@ -15,7 +15,8 @@ from decimal import Decimal
 from operator import mul
 
 from django.db import connection
-from django.db.models import FilteredRelation, Q
+from django.db.models import F, FilteredRelation, Q, TextField
+from django.db.models.functions import Cast
 
 from core.scoping import CHANGE
 from enterprises.models import Enterprise
@@ -125,15 +126,26 @@ def _registry(codes: list[str], user, unit, year: int, fields: list[str]):
     joined; then the file's other codes (new ones, or not the user's to report)."""
     # No user = the shell (import_quarterly), run by an operator: the unit alone bounds it.
     scoped = Enterprise.objects.for_user(user, CHANGE) if user is not None else Enterprise.objects
-    mine = scoped.filter(town__path__startswith=unit.path).order_by().annotate(
-        this_year=FilteredRelation("years", condition=Q(years__year=year))
+    mine = (
+        scoped.filter(town__path__startswith=unit.path)
+        .order_by()
+        .annotate(this_year=FilteredRelation("years", condition=Q(years__year=year)))
     )
     wanted, known, current = set(codes), {}, {}
-    columns = ("uscc", "id", "name", "is_active", *(f"this_year__{f}" for f in fields))
-    for uscc, pk, name, is_active, *values in mine.values_list(*columns):
+    if connection.vendor == "postgresql":  # numeric::text is already "1234.50": no Decimals
+        texts = {f"text_{f}": Cast(f"this_year__{f}", TextField()) for f in fields}
+        mine, convert = mine.annotate(**texts), None
+    else:  # SQLite's CAST of a decimal gives "1234.5": format in Python
+        texts, convert = {f"text_{f}": F(f"this_year__{f}") for f in fields}, _db_text
+        mine = mine.annotate(**texts)
+    for uscc, pk, name, is_active, *values in mine.values_list(
+        "uscc", "id", "name", "is_active", *texts
+    ):
         if uscc in wanted:
             known[uscc] = (pk, name, is_active, True)
-            current[pk] = dict(zip(fields, map(_db_text, values), strict=True))
+            current[pk] = dict(
+                zip(fields, map(convert, values) if convert else values, strict=True)
+            )
     others = [code for code in codes if code not in known]
     for chunk in _chunks(others):  # one query per 30 000 codes: the databases' parameter limit
         rows = Enterprise.objects.filter(uscc__in=chunk)
@@ -151,17 +163,36 @@ def _db_text(value) -> str | None:
     )
 
 
-def validate_upload(parsed: ParsedUpload, *, period, unit, user) -> Preview:
+def validate_upload(parsed: ParsedUpload, *, period, unit, user, stage=None) -> Preview:
+    """The preview of a parsed file. `stage(fields, rows)`, if given, receives the accepted rows
+    while they are being checked (an iterator to consume once): the caller streams them to the
+    database, which stores them on its own core meanwhile. It is not called for a file whose
+    cells already failed; rows staged before a later problem turned up are the caller's to drop."""
     codes = [c.code for c in columns_for(period.columns) if c not in KEY_COLUMNS]
-    sheet = parsed.sheet
     preview = Preview(codes=codes, problems=list(parsed.problems))
     preview.reported = {code: as_text(v) for code, v in parsed.reported.items()}
-    bad_cells = {(p.row, p.column) for p in parsed.problems}
-    bad_rows = {row for row, _ in bad_cells}
-    problems, warnings = preview.problems, preview.warnings
+    valid = _valid_codes(parsed, preview)
+    fields = list(dict.fromkeys(codes + PAIR_FIELDS))
+    known, current = _registry([c for c, _ in valid.values()], user, unit, period.year, fields)
+    rows = _checked_rows(parsed, preview, valid, known, current, period, unit)
+    if stage is not None and not preview.problems:
+        stage(preview.staged_fields, rows)
+    for _ in rows:  # whatever staging did not consume: all of them, without it
+        pass
+    for found in (preview.problems, preview.warnings):  # the data sheet's first, in row order
+        found.sort(key=lambda p: (p.sheet != parsed.sheet, p.sheet, p.row or 0))
+    cleared = sum(new is None for u in preview.updates for _, new in u["changes"].values())
+    if cleared:
+        message = f"共有 {cleared} 个已有数值在上传文件中为空，确认后将被清空，请核对"
+        preview.warnings.append(Problem(parsed.sheet, None, "", message))
+    return preview
 
-    # 1. The codes: valid, not repeated.
-    first_row, valid = {}, {}  # code → first row number; row number → (code, checksum ok)
+
+def _valid_codes(parsed: ParsedUpload, preview: Preview) -> dict[int, tuple[str, bool]]:
+    """Row number → (code, checksum ok) for each row whose code is valid and not repeated."""
+    sheet, problems, warnings = parsed.sheet, preview.problems, preview.warnings
+    bad_cells = {(p.row, p.column) for p in parsed.problems}
+    first_row, valid = {}, {}  # code → first row number
     for row in parsed.rows:
         if (row.row, USCC_HEADER) in bad_cells:
             continue  # the cell's problem is already reported
@@ -184,13 +215,19 @@ def validate_upload(parsed: ParsedUpload, *, period, unit, user) -> Preview:
             continue
         first_row[checked.code] = row.row
         valid[row.row] = (checked.code, checked.checksum_ok)
+    return valid
 
-    # 2. The registry: two queries, whatever the number of rows.
-    fields = list(dict.fromkeys(codes + PAIR_FIELDS))
-    known, current = _registry(list(first_row), user, unit, period.year, fields)
 
-    # 3. Each row: create, update or unchanged.
-    cleared = 0
+def _checked_rows(parsed, preview: Preview, valid: dict, known: dict, current: dict, period, unit):
+    """Each row with a valid code: create, update or unchanged, or its problems. Yields the
+    accepted rows as staged tuples (and keeps them in preview.staged)."""
+    sheet, codes, problems, warnings = (
+        parsed.sheet,
+        preview.codes,
+        preview.problems,
+        preview.warnings,
+    )
+    bad_rows = {p.row for p in parsed.problems}
     for row in parsed.rows:
         if row.row not in valid:
             continue
@@ -212,14 +249,8 @@ def validate_upload(parsed: ParsedUpload, *, period, unit, user) -> Preview:
                 continue
             old = current.get(enterprise_id, {})
             if row.name and row.name != name:
-                warnings.append(
-                    Problem(
-                        sheet,
-                        row.row,
-                        NAME_HEADER,
-                        f"企业名称与企业库中的“{name}”不一致，以企业库为准",
-                    )
-                )
+                message = f"企业名称与企业库中的“{name}”不一致，以企业库为准"
+                warnings.append(Problem(sheet, row.row, NAME_HEADER, message))
             if not is_active:
                 warnings.append(Problem(sheet, row.row, "", "该企业在企业库中已标记为无效"))
         found += _check_pairs(sheet, row, old, codes, period.year)
@@ -228,20 +259,17 @@ def validate_upload(parsed: ParsedUpload, *, period, unit, user) -> Preview:
             continue
         values = [row.values.get(c) for c in codes]
         was = [old.get(c) for c in codes]
-        preview.staged.append((row.row, uscc, row.name, checksum_ok, *values, *was))
+        staged = (row.row, uscc, row.name, checksum_ok, *values, *was)
+        preview.staged.append(staged)
+        yield staged
         if entry is None:
+            values = dict(zip(codes, values, strict=True))
             preview.creates.append(
-                {
-                    "row": row.row,
-                    "uscc": uscc,
-                    "name": row.name,
-                    "values": dict(zip(codes, values, strict=True)),
-                }
+                {"row": row.row, "uscc": uscc, "name": row.name, "values": values}
             )
             continue
         changes = {c: [w, v] for c, v, w in zip(codes, values, was, strict=True) if v != w}
         if changes:
-            cleared += sum(v is None for _, v in changes.values())
             preview.updates.append(
                 {
                     "row": row.row,
@@ -253,18 +281,6 @@ def validate_upload(parsed: ParsedUpload, *, period, unit, user) -> Preview:
             )
         else:
             preview.unchanged += 1
-    for found in (problems, warnings):  # the data sheet's first, in row order
-        found.sort(key=lambda p: (p.sheet != sheet, p.sheet, p.row or 0))
-    if cleared:
-        warnings.append(
-            Problem(
-                sheet,
-                None,
-                "",
-                f"共有 {cleared} 个已有数值在上传文件中为空，确认后将被清空，请核对",
-            )
-        )
-    return preview
 
 
 def _check_pairs(sheet, row, old: dict, codes: list[str], year: int) -> list[Problem]:

@@ -19,7 +19,7 @@ from enterprises.models import EnterpriseYear
 from reports import selectors, services
 from reports.choices import JobStatus, SubmissionStatus
 from reports.columns import DATA_SHEET
-from reports.models import ReportingPeriod, Submission
+from reports.models import ReportingPeriod, Submission, UploadRow
 from reports.staging import staged_rows
 from reports.upload import build_template
 
@@ -108,6 +108,7 @@ def test_a_file_with_one_bad_row_changes_nothing(period, units, hutang):
         services.confirm_upload(actor=hutang, job=job)
     assert (EnterpriseYear.objects.count(), ChangeLog.objects.count()) == before
     assert not Submission.objects.exists()
+    assert not UploadRow.objects.exists()  # rows staged before the problem row are dropped
 
 
 def test_uploads_lock_after_the_deadline_plus_lock_days_unless_reopened(
