@@ -64,14 +64,14 @@ def apply_job(*, job: UploadJob, year: int) -> dict:
     what this upload changed."""
     codes, unit, now = job.result["codes"], job.unit, timezone.now()
     sql = _Sql(job, year, codes, unit)
-    outside = sql.rows_outside_unit()
-    if outside:
-        raise ValidationError(
-            f"{'、'.join(outside[:5])} 等 {len(outside)} 家企业在预览后已不属于{unit}，请重新上传。"
-        )
     created = sql.create_enterprises(now)
     load_rows(TownSpan, ["enterprise_id", "town_id"], ((pk, unit.pk) for pk in created.values()))
     sql.refresh_was()
+    outside = sql.rows_outside_unit()
+    if outside:  # raising rolls the whole confirmation back
+        raise ValidationError(
+            f"{'、'.join(outside[:5])} 等 {len(outside)} 家企业在预览后已不属于{unit}，请重新上传。"
+        )
     changed = sql.changed_codes()
     sql.update_years(now)
     sql.insert_years(now)
@@ -122,14 +122,6 @@ class _Sql:
             [self.job, *self.units],
         )
 
-    def rows_outside_unit(self) -> list[str]:
-        found = self._run(
-            "SELECT e.name FROM {s} s JOIN {e} e ON e.uscc = s.uscc "
-            f"WHERE s.job_id = %s AND e.town_id NOT IN ({self.in_unit}) ORDER BY s.row",
-            [self.job, *self.units],
-        )
-        return [name for (name,) in found]
-
     def create_enterprises(self, now) -> dict[str, int]:
         """INSERT … SELECT the staged codes the registry lacks; every other column gets the
         model's default, computed once from an unsaved instance. Returns {uscc: new id}."""
@@ -171,6 +163,14 @@ class _Sql:
             "JOIN {y} y ON y.enterprise_id = e.id AND y.year = %s WHERE e.uscc = s.uscc)",
             [self.job, self.year],
         )
+
+    def rows_outside_unit(self) -> list[str]:
+        found = self._run(
+            "SELECT e.name FROM {s} s JOIN {e} e ON e.uscc = s.uscc "
+            f"WHERE s.job_id = %s AND e.town_id NOT IN ({self.in_unit}) ORDER BY s.row",
+            [self.job, *self.units],
+        )
+        return [name for (name,) in found]
 
     def changed_codes(self) -> set[str]:
         """The staged codes whose values differ from their `was_` values."""

@@ -19,7 +19,7 @@ from enterprises.models import EnterpriseYear
 from reports import selectors, services
 from reports.choices import JobStatus, SubmissionStatus
 from reports.columns import DATA_SHEET
-from reports.models import ReportingPeriod, Submission, UploadRow
+from reports.models import ReportingPeriod, Submission, UploadJob, UploadRow
 from reports.staging import staged_rows
 from reports.upload import build_template
 
@@ -81,6 +81,39 @@ def test_upload_preview_confirm_applies_everything_and_records_the_version(
     assert ChangeLog.objects.filter(object_id=str(submission.pk), note="").exists()  # the version
     assert Notification.objects.filter(recipient=district, title__contains="湖塘镇已报送").exists()
     assert submission.file.read()[:2] == b"PK"  # the file is kept with the version
+
+
+def test_a_stale_preview_writes_what_is_needed_and_records_the_value_it_replaced(
+    period, units, hutang, registry
+):
+    from tests.enterprises.conftest import code
+
+    unit, enterprise = units["湖塘镇"], registry[("湖塘镇", "常州湖塘精密机械有限公司")]
+    first = upload(period, unit, hutang, filled(period, unit, {code(1): {"职工总数": 150}}))
+    second = upload(period, unit, hutang, filled(period, unit, {code(1): {"职工总数": 170}}))
+    services.confirm_upload(actor=hutang, job=second)  # lands while the first is previewed
+    submission, created = services.confirm_upload(actor=hutang, job=first)
+    assert created and submission.version == 2 and submission.summary["updated"] == 1
+    assert EnterpriseYear.objects.get(enterprise=enterprise, year=2019).staff_total == 150
+    newest = history_for(enterprise)[0]
+    assert newest.changed_fields() == [("职工总数", "170", "150")]  # not the preview's None
+
+
+def test_an_enterprise_moved_away_after_the_preview_stops_the_confirmation(
+    period, units, hutang, district, registry
+):
+    from enterprises.services import move_enterprise
+    from tests.enterprises.conftest import code
+
+    unit, enterprise = units["湖塘镇"], registry[("湖塘镇", "常州湖塘精密机械有限公司")]
+    job = upload(period, unit, hutang, filled(period, unit, {code(1): {"职工总数": 150}}))
+    move_enterprise(actor=district, enterprise=enterprise, town=units["牛塘镇"])
+    with pytest.raises(
+        ValidationError, match="常州湖塘精密机械有限公司 等 1 家企业在预览后已不属于湖塘镇"
+    ):
+        services.confirm_upload(actor=hutang, job=job)
+    assert not EnterpriseYear.objects.filter(enterprise=enterprise, year=2019).exists()
+    assert not Submission.objects.exists()
 
 
 def test_the_same_file_twice_makes_no_new_version(period, units, hutang):
@@ -216,6 +249,7 @@ def test_the_web_flow_for_a_town_user(client_for, period, units, hutang):
     job_url = response.url
     preview = client.get(job_url).content.decode()
     assert "确认报送" in preview and "职工总数" in preview and "88" in preview
+    assert "新增企业 <strong>0</strong> 家，数据有变化 <strong>1</strong> 家，无变化 2 家" in preview
     confirmed = client.post(job_url + "confirm/")
     submission = Submission.objects.get()
     assert confirmed.url == reverse("reports:submission", args=[submission.pk])
@@ -344,3 +378,22 @@ def test_only_the_district_opens_periods(client_for, district, hutang, leader, u
     assert set(period.required_units.values_list("name", flat=True)) == {"湖塘镇", "牛塘镇"}
     page = client_for(hutang).get(reverse("reports:index")).content.decode()
     assert "2019年第2季度" in page and "开启报送期次" not in page
+
+
+def test_previews_nobody_confirms_expire_and_give_back_their_rows(period, units, hutang):
+    from datetime import timedelta as days
+
+    from django.utils import timezone
+
+    from reports.staging import expire_previews
+
+    unit = units["湖塘镇"]
+    old, fresh = (upload(period, unit, hutang, filled(period, unit, {})) for _ in range(2))
+    UploadJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - days(days=8))
+    assert expire_previews() == 1
+    old.refresh_from_db()
+    assert old.status == JobStatus.EXPIRED
+    assert not UploadRow.objects.filter(job=old).exists()
+    assert UploadRow.objects.filter(job=fresh).exists()
+    with pytest.raises(ValidationError, match="没有可确认的内容"):
+        services.confirm_upload(actor=hutang, job=old)
