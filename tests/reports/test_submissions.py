@@ -249,7 +249,9 @@ def test_the_web_flow_for_a_town_user(client_for, period, units, hutang):
     job_url = response.url
     preview = client.get(job_url).content.decode()
     assert "确认报送" in preview and "职工总数" in preview and "88" in preview
-    assert "新增企业 <strong>0</strong> 家，数据有变化 <strong>1</strong> 家，无变化 2 家" in preview
+    assert (
+        "新增企业 <strong>0</strong> 家，数据有变化 <strong>1</strong> 家，无变化 2 家" in preview
+    )
     confirmed = client.post(job_url + "confirm/")
     submission = Submission.objects.get()
     assert confirmed.url == reverse("reports:submission", args=[submission.pk])
