@@ -70,12 +70,7 @@ def upload_20k(bench: Bench) -> Iterator[Result]:
     from bench.figures import Result
 
     with _Workspace(bench) as ws:
-        path = ws.write_upload(ws.rows(EXISTING, NEW), "20k.xlsx")
-        trials = []
-        for n in range(TRIALS):
-            if n:
-                ws.reset()
-            trials.append(ws.child("portal", file=str(path)))
+        trials = ws.portal_trials(ws.write_upload(ws.rows(EXISTING, NEW), "20k.xlsx"))
     result = _median(trials)
     counts = f"{result['created']} created, {result['updated']} updated"
     every = ", ".join(f"{t['seconds']:.2f}" for t in trials)
@@ -111,13 +106,7 @@ def upload_vs_import_export(bench: Bench) -> Iterator[Result]:
 
     with _Workspace(bench) as ws:
         rows = ws.rows(EXISTING, NEW)
-        path = ws.write_upload(rows, "20k.xlsx")
-        trials = []
-        for n in range(TRIALS):
-            if n:
-                ws.reset()
-            trials.append(ws.child("portal", file=str(path)))
-        portal = _median(trials)
+        portal = _median(ws.portal_trials(ws.write_upload(rows, "20k.xlsx")))
         # Same starting point for the same rows: the 15k back to their seeded values, the
         # 5k new enterprises (which import-export cannot create) kept, without 2019 rows.
         pilot = rows[:: len(rows) // PILOT_ROWS]
@@ -243,6 +232,15 @@ class _Workspace:
             self.__exit__()
             raise
         return self
+
+    def portal_trials(self, path: Path) -> list[dict]:
+        """The portal's upload of `path`, TRIALS times from the same starting state."""
+        trials = []
+        for n in range(TRIALS):
+            if n:
+                self.reset()
+            trials.append(self.child("portal", file=str(path)))
+        return trials
 
     def reset(self) -> None:
         """The starting state again, for another trial: the figures' writes undone, dead rows
