@@ -1,9 +1,10 @@
 """Check parsed rows against the registry and say what confirming would do: the preview.
 
-Reads the database (one query for the enterprises named in the file, one for their year
-rows), never writes. Each row becomes a create (a new enterprise in the unit, if the period
-allows it), an update (changed indicators, old → new), unchanged, or a Problem that blocks
-the upload. A USCC failing only its checksum is a warning, as in the registry.
+Reads the database (the unit's enterprises with that year's row, then the file's other
+codes), never writes: the accepted rows go to the caller's `stage` as they are checked. Each
+row becomes a create (a new enterprise in the unit, if the period allows it), an update
+(changed indicators, old → new), unchanged, or a Problem that blocks the upload. A USCC
+failing only its checksum is a warning, as in the registry.
 """
 
 import hashlib
