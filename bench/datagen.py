@@ -191,7 +191,8 @@ def make_usccs(n: int, rng) -> list[tuple[str, bool]]:
     """n distinct codes with their checksum flag; exactly max(1, 1 %) carry a wrong check digit."""
     n_bad = max(1, round(n * BAD_CHECKSUM_SHARE)) if n else 0
     bad = set(rng.sample(range(n), n_bad))
-    seen, codes = set(), []
+    seen: set[str] = set()
+    codes: list[tuple[str, bool]] = []
     while len(codes) < n:
         body = USCC_PREFIX + "".join(rng.choices(USCC_ALPHABET, k=9))
         if body in seen:

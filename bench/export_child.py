@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import time
+from typing import Any
 
 
 def peak_rss_mb() -> float:
@@ -27,7 +28,7 @@ def peak_rss_mb() -> float:
     return peak / 2**20 if sys.platform == "darwin" else peak / 1024  # bytes vs KiB
 
 
-def fetch(client, url: str) -> tuple[object, bytes]:
+def fetch(client, url: str) -> tuple[Any, bytes]:
     response = client.get(url)
     body = b"".join(response.streaming_content) if response.streaming else response.content
     return response, body

@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from django.db import connection
+from django.http import StreamingHttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -66,7 +67,7 @@ class Bench:
         response = self.client.get(url, params or {})
         if response.status_code != 200:
             raise RuntimeError(f"GET {url} {params or ''} → HTTP {response.status_code}")
-        if response.streaming:
+        if isinstance(response, StreamingHttpResponse):  # read it all, as a browser would
             b"".join(response.streaming_content)
         return response
 
@@ -93,7 +94,7 @@ def timed_ms(bench: Bench, url: str, params: dict, n: int, warmup: int = 3) -> l
 
 def list_p95(bench: Bench) -> Iterator[Result]:
     """Enterprise list, one filter at a time (and none): p95 of `requests` GETs ≤ 100 ms."""
-    filters = [
+    filters: list[tuple[str, dict]] = [
         ("no filter", {}),
         (f"town {bench.big_town.name}", {"town": bench.big_town.pk}),
         (f"tech_field {bench.tech_field}", {"tech_field": bench.tech_field}),
@@ -292,7 +293,7 @@ FIGURES: list[Callable[[Bench], Iterator[Result]]] = [
 ]
 
 
-# --- 驾驶舱 (reports/dashboard.py, reports/snapshots.py) ----------------------------------------
+# --- 驾驶舱 (dashboard/selectors.py, dashboard/services.py) --------------------------------------
 
 DASHBOARD_YEAR = 2018  # the bench ladder's last full year: every block has data as of its end
 DASHBOARD_ENDPOINTS = ["summary", "ranking", "trend", "funnel", "expiring", "missing", "closest"]
@@ -305,10 +306,10 @@ def _dashboard_setup(bench: Bench):
     import random
     from decimal import Decimal
 
+    from core.dates import quarter_ends
     from cultivation.selectors import metric_counts
-    from reports.dashboard import quarter_ends
-    from reports.models import Snapshot
-    from reports.snapshots import take_snapshots
+    from dashboard.models import Snapshot
+    from dashboard.services import take_snapshots
     from targets import services
     from targets.models import Metric, TargetPlan
 
@@ -367,8 +368,8 @@ def dashboard_p95(bench: Bench) -> Iterator[Result]:
         f"{seconds:.1f} s",
     )
     params = {"year": DASHBOARD_YEAR}
-    pages = [("page", "/reports/dashboard/")]
-    pages += [(name, f"/reports/dashboard/data/{name}/") for name in DASHBOARD_ENDPOINTS]
+    pages = [("page", "/dashboard/")]
+    pages += [(name, f"/dashboard/data/{name}/") for name in DASHBOARD_ENDPOINTS]
     for name, url in pages:
         bump()  # a fresh data version: the next request recomputes
         started = time.perf_counter()
@@ -407,8 +408,8 @@ def dashboard_queries(bench: Bench) -> Iterator[Result]:
     from targets.models import TargetPlan, TargetValue
 
     _dashboard_setup(bench)
-    urls = {"page": "/reports/dashboard/"}
-    urls.update({name: f"/reports/dashboard/data/{name}/" for name in DASHBOARD_ENDPOINTS})
+    urls = {"page": "/dashboard/"}
+    urls.update({name: f"/dashboard/data/{name}/" for name in DASHBOARD_ENDPOINTS})
     urls.pop("closest")  # same queries whatever the towns, and 7 s of pre-diagnosis each time
     for url in urls.values():
         bench.get(url, {"year": DASHBOARD_YEAR})  # one-off lookups (content types…) not counted
@@ -454,9 +455,10 @@ def dashboard_queries(bench: Bench) -> Iterator[Result]:
 def snapshot_job(bench: Bench) -> Iterator[Result]:
     """The nightly snapshot job over the 1M ladder events: ≤ 30 s, re-run replaces its rows."""
     from core.cache import bump
-    from reports.dashboard import BLOCKS
-    from reports.models import Snapshot
-    from reports.snapshots import nightly_snapshots, take_snapshots, units_with_children
+    from dashboard.models import Snapshot
+    from dashboard.selectors import BLOCKS
+    from dashboard.services import take_snapshots, units_with_children
+    from dashboard.tasks import nightly_snapshots
 
     day = datetime.date(DASHBOARD_YEAR, 12, 31)  # the busiest date: a full year of events
     for label, units in [("bench district", [bench.district]), ("every unit with children", None)]:

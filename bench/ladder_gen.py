@@ -124,6 +124,11 @@ class LadderGen:
         elif track == "pool":
             self._pool(enterprise_id, rng.randint(start, self.last_year))
         # 科小 asks no minimum age: evaluations may start in the year of registration.
+        self._evaluations(enterprise_id, registered_on, track)
+        self._honours(enterprise_id, start, certified_from)
+
+    def _evaluations(self, enterprise_id: int, registered_on, track: str) -> None:
+        rng = self.rng
         eval_from = max(self.first_year, registered_on.year if registered_on else 0)
         for year in range(eval_from, self.last_year + 1):
             if rng.random() < EVALUATION_RATE[track]:
@@ -132,6 +137,9 @@ class LadderGen:
                 self.rows.evaluations.append(
                     (enterprise_id, year, number, _day(rng, year, 3, 10), *self.tail)
                 )
+
+    def _honours(self, enterprise_id: int, start: int, certified_from: int | None) -> None:
+        rng = self.rng
         rate = GAZELLE_RATE[certified_from is None]
         for year in range((certified_from or start) + 1, self.last_year + 1):
             if rng.random() < rate:
@@ -204,18 +212,11 @@ class LadderGen:
                 begin = _day(rng, year, 3, 5) if batch == "1" else _day(rng, year, 8, 9)
                 if ends is not None and begin > ends:
                     break
-                end, reason = add_years(begin, 3) - datetime.timedelta(days=1), PoolExit.EXPIRED
-                draw = rng.random()
-                if draw < 0.15:
-                    end, reason = _day(rng, rng.randint(year, year + 2), 1, 12), PoolExit.WITHDRAWN
-                elif draw < 0.25:
-                    end, reason = _day(rng, rng.randint(year, year + 2), 1, 12), PoolExit.REMOVED
-                elif draw < 0.28:
-                    end, reason = _day(rng, year + 1, 1, 12), PoolExit.OTHER
-                end = max(end, begin)
-                if ends is not None and end >= ends:
+                left, reason = self._leaving(year, begin)
+                end: datetime.date | None = left
+                if ends is not None and left >= ends:
                     end, reason = ends, PoolExit.CERTIFIED
-                elif end.year > self.last_year:
+                elif left.year > self.last_year:
                     end, reason = None, ""  # still in the pool
                 membership = (level, year, batch, begin, end, reason)
                 self.rows.pools.append((enterprise_id, *membership, *self.tail))
@@ -224,6 +225,18 @@ class LadderGen:
                     break
                 year = end.year + 1
             year = min(self.last_year, year + rng.choice((0, 1, 1)))  # the next level later
+
+    def _leaving(self, year: int, begin: datetime.date) -> tuple[datetime.date, str]:
+        """When and why a membership from `begin` ends: mostly after its 3 years."""
+        rng, draw = self.rng, self.rng.random()
+        left, reason = add_years(begin, 3) - datetime.timedelta(days=1), str(PoolExit.EXPIRED)
+        if draw < 0.15:
+            left, reason = _day(rng, rng.randint(year, year + 2), 1, 12), PoolExit.WITHDRAWN
+        elif draw < 0.25:
+            left, reason = _day(rng, rng.randint(year, year + 2), 1, 12), PoolExit.REMOVED
+        elif draw < 0.28:
+            left, reason = _day(rng, year + 1, 1, 12), PoolExit.OTHER
+        return max(left, begin), reason
 
     def _application(self, enterprise_id, year, kind, outcome) -> datetime.date | None:
         """One application (outcome passed / failed / withdrawn); returns the decision date
@@ -239,8 +252,8 @@ class LadderGen:
             self.rows.applications.append((enterprise_id, *withdrawn, *self.tail))
             batch, planned = "2", _day(rng, year, 6, 6)
         late = batch == "2"
-        submitted = _day(rng, year, 7 if late else 5, 8 if late else 6)
-        decided = _day(rng, year, 11 if late else 10, 12 if late else 11)
+        submitted: datetime.date | None = _day(rng, year, 7 if late else 5, 8 if late else 6)
+        decided: datetime.date | None = _day(rng, year, 11 if late else 10, 12 if late else 11)
         if outcome == "withdrawn" and rng.random() < 0.5:
             submitted = None  # withdrawn before filing
         if outcome in ("withdrawn", "submitted"):

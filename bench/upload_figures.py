@@ -155,7 +155,9 @@ def upload_100k_background(bench: Bench) -> Iterator[Result]:
         try:
             sent = ws.child("enqueue", file=str(path), queue=queue, broker=BROKER_URL)
             job = UploadJob.objects.filter(pk=sent["job"])
-            seen, phases, status = set(), {}, sent["status"]
+            seen: set[int] = set()
+            phases: dict[str, float] = {}
+            status = sent["status"]
             while status not in (JobStatus.READY, JobStatus.REJECTED, JobStatus.FAILED):
                 if worker.poll() is not None:
                     raise RuntimeError(f"the Celery worker exited:\n{ws.worker_log()}")
@@ -216,7 +218,7 @@ class _Workspace:
     def __init__(self, bench: Bench):
         self.bench = bench
         self.town = bench.big_town
-        self.worker_log_path = None
+        self.worker_log_path: Path | None = None
 
     def __enter__(self) -> _Workspace:
         self.period = bench_period(self.bench.district)
@@ -358,8 +360,8 @@ class _Workspace:
             "CELERY_BROKER_URL": BROKER_URL,
             "REDIS_URL": BROKER_URL,
         }
-        self.worker_log_path = self.dir / "worker.log"
-        with open(self.worker_log_path, "wb") as log:
+        self.worker_log_path = log_path = self.dir / "worker.log"
+        with open(log_path, "wb") as log:
             worker = subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "htportal", "worker", "--pool=solo"]
                 + ["-Q", queue, "-n", name, "-l", "warning"]
@@ -549,7 +551,8 @@ def _new_codes(pattern: str, n: int) -> list[str]:
 
     prefix = pattern.split("{")[0]
     taken = set(Enterprise.objects.filter(uscc__startswith=prefix).values_list("uscc", flat=True))
-    codes, i = [], 0
+    codes: list[str] = []
+    i = 0
     while len(codes) < n:
         code = with_check_digit(pattern.format(i))
         if code not in taken:
@@ -613,7 +616,6 @@ def _child_portal(spec: dict) -> dict:
     """start_upload (checked, parsed and validated inline) + confirm_upload, timed."""
     from django.test import override_settings
 
-    import reports.upload  # noqa: F401  (imported lazily by start_upload; a server has it already)
     from reports import services
     from reports.choices import JobStatus
 

@@ -1,5 +1,8 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
 
 from . import services
 from .models import ChangeLog, Notification, OrgUnit, ScheduledRun, User
@@ -69,8 +72,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ScopedReadOnlyAdmin(ReadOnlyAdmin):
+    """Records viewed in the admin as in the portal: within the user's scope."""
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        queryset: Any = super().get_queryset(request)
+        return queryset.for_user(request.user)
+
+
 @admin.register(ChangeLog)
-class ChangeLogAdmin(ReadOnlyAdmin):
+class ChangeLogAdmin(ScopedReadOnlyAdmin):
     list_display = ["created_at", "actor_name", "action", "content_type", "object_repr", "unit"]
     list_filter = ["action", "content_type"]
     search_fields = ["object_repr", "actor_name", "note"]

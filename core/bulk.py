@@ -9,8 +9,9 @@ database's default (NULL), not the model's: give every NOT NULL column.
 """
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from django.db import connection
@@ -38,7 +39,7 @@ def _copy_other(value) -> str:
 
 
 # By exact type first: a 20k-row upload stages 300 000 values, and this halves their cost.
-_BY_TYPE = {
+_BY_TYPE: dict[type, Callable[[Any], str]] = {
     str: _escape,
     int: str,
     Decimal: str,

@@ -7,7 +7,7 @@ KEY = "portal:data-version"
 
 
 def data_version() -> int:
-    return cache.get_or_set(KEY, 1, timeout=None)
+    return int(cache.get_or_set(KEY, 1, timeout=None) or 1)
 
 
 def bump() -> None:

@@ -12,6 +12,10 @@ class UnitKind(models.TextChoices):
     PARK = "park", "园区"
 
 
+# The units that run a portal (issue plans, open periods, get bulletins).
+DISTRICT_KINDS = (UnitKind.DISTRICT, UnitKind.COUNTY)
+
+
 class Role(models.TextChoices):
     DISTRICT_STAFF = "district_staff", "区科技局工作人员"
     TOWN_STAFF = "town_staff", "镇（园区）服务中心工作人员"

@@ -7,17 +7,17 @@ NAV = [
     ("梯次培育", "cultivation:index"),
     ("目标任务", "targets:index"),
     ("季度报送", "reports:index"),
-    ("驾驶舱", "reports:dashboard"),
-    ("通报", "reports:bulletins"),
+    ("驾驶舱", "dashboard:page"),
+    ("通报", "bulletins:list"),
 ]
 
 
 def portal(request):
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
-    items = [{"label": label, "url": reverse(name)} for label, name in NAV]
+    items: list[dict[str, object]] = [{"label": label, "url": reverse(name)} for label, name in NAV]
     # The longest URL that prefixes the current path is the active section.
-    matches = [i["url"] for i in items if request.path.startswith(i["url"])]
+    matches = [str(i["url"]) for i in items if request.path.startswith(str(i["url"]))]
     active = max(matches, key=len, default=None)
     for item in items:
         item["active"] = item["url"] == active

@@ -12,3 +12,8 @@ from django.utils import timezone
 
 def today() -> datetime.date:
     return settings.PORTAL_TODAY or timezone.localdate()
+
+
+def quarter_ends(year: int) -> list[datetime.date]:
+    """31 March, 30 June, 30 September, 31 December of `year`."""
+    return [datetime.date(year, m, d) for m, d in ((3, 31), (6, 30), (9, 30), (12, 31))]

@@ -1,3 +1,6 @@
+from typing import Any
+
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 
@@ -17,3 +20,24 @@ class LoginForm(AuthenticationForm):
             code="invalid_login",
             params={"limit": settings.AXES_FAILURE_LIMIT},
         )
+
+
+class DateInput(forms.DateInput):
+    """The one date widget: the browser's date picker, which reads and sends yyyy-mm-dd only
+    (a value rendered as 2019/03/05 would show empty and be lost on save)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict | None = None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def narrow_choices(
+    form: forms.BaseForm, name: str, queryset: Any, *, empty_label: str | None = "请选择"
+) -> None:
+    """Offer only `queryset` in a model choice field — the user's scope, the period's units."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = queryset
+    if not isinstance(field, forms.ModelMultipleChoiceField):  # checkboxes have no empty choice
+        field.empty_label = empty_label

@@ -1,6 +1,6 @@
 """Cross-cutting models: the org-unit tree, users with their unit and role, the change log."""
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -13,9 +13,6 @@ from .scoping import ScopedQuerySet
 
 class OrgUnitQuerySet(ScopedQuerySet):
     scope_field = ""  # an org unit is scoped by itself
-
-    def subtree(self, unit: "OrgUnit"):
-        return self.filter(path__startswith=unit.path)
 
 
 class OrgUnit(models.Model):
@@ -59,9 +56,10 @@ class OrgUnit(models.Model):
         with transaction.atomic():
             old_path = self.path
             super().save(*args, **kwargs)
-            new_path = f"{self.parent.path if self.parent_id else '/'}{self.pk}/"
+            new_path = f"{self.parent.path if self.parent else '/'}{self.pk}/"
             if new_path != old_path:
                 # New unit: set its own path. Moved unit: re-root it and every descendant.
+                # (The path is the tree's own machinery: re-rooted by its old prefix.)
                 affected = (
                     OrgUnit.objects.filter(path__startswith=old_path)
                     if old_path
@@ -75,6 +73,16 @@ class OrgUnit(models.Model):
         return self.short_name or self.name
 
     @property
+    def notice_name(self) -> str:
+        """As the notices' tables print a unit: 湖塘镇 in full, 常州经济开发区 as 常经开."""
+        return self.name if len(self.name) <= 4 else self.label
+
+    @property
+    def lineage_ids(self) -> list[int]:
+        """This unit's id and its ancestors', from the top down."""
+        return [int(part) for part in self.path.strip("/").split("/")]
+
+    @property
     def depth(self) -> int:
         return self.path.count("/") - 1
 
@@ -82,7 +90,7 @@ class OrgUnit(models.Model):
         return self.path.startswith(other.path)
 
     def clean(self):
-        if self.parent_id and self.pk and self.parent.is_within(self):
+        if self.parent and self.pk and self.parent.is_within(self):
             raise ValidationError({"parent": "上级单位不能是本单位或其下级单位。"})
 
 
@@ -100,8 +108,6 @@ class User(AbstractUser):
     )
     role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.TOWN_STAFF)
     phone = models.CharField("联系电话", max_length=30, blank=True)
-
-    objects = UserManager()
 
     class Meta:
         verbose_name = "用户"

@@ -5,12 +5,18 @@ from collections.abc import Callable
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model
 
+from .choices import DISTRICT_KINDS
 from .models import ChangeLog, OrgUnit, ScheduledRun
 from .scoping import VIEW
 
 
 def units_for_user(user, action: str = VIEW):
     return OrgUnit.objects.for_user(user, action).filter(is_active=True)
+
+
+def districts():
+    """Active districts and counties: the units scheduled jobs work for, one by one."""
+    return OrgUnit.objects.filter(kind__in=DISTRICT_KINDS, is_active=True).order_by("path")
 
 
 def child_units(unit: OrgUnit):

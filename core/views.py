@@ -53,7 +53,8 @@ def history(request, app_label: str, model_name: str, pk: str):
 @never_cache
 def healthz(request):
     """Machine-readable health: database, cache, broker, scheduler heartbeat."""
-    report, status = {}, 200
+    report: dict[str, object] = {}
+    status = 200
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")

@@ -3,17 +3,14 @@ services keep the history consistent and logged."""
 
 from django.contrib import admin
 
-from core.admin import ReadOnlyAdmin
+from core.admin import ScopedReadOnlyAdmin
 
 from .models import Application, Certificate, Honour, PoolMembership, TechSMEEvaluation
 
 
-class LadderAdmin(ReadOnlyAdmin):
+class LadderAdmin(ScopedReadOnlyAdmin):
     list_select_related = ["enterprise__town"]
     search_fields = ["enterprise__name", "enterprise__uscc"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).for_user(request.user)
 
 
 @admin.register(Certificate)

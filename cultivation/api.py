@@ -3,14 +3,14 @@
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, viewsets
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import router
 from core.dates import today
 from core.params import unit_param, year_param
-from core.scoping import VIEW
+from core.scoping import ScopedViewSet
 
 from . import selectors
 from .models import Application, Certificate
@@ -84,21 +84,14 @@ class ApplicationSerializer(serializers.ModelSerializer):
         ]
 
 
-class _Scoped(viewsets.ReadOnlyModelViewSet):
-    filterset_fields = ["enterprise"]
-
-    def get_queryset(self):
-        return self.model.objects.for_user(self.request.user, VIEW).select_related("enterprise")
-
-
-class CertificateViewSet(_Scoped):
-    model = Certificate
+class CertificateViewSet(ScopedViewSet):
+    queryset = Certificate.objects.select_related("enterprise")
     serializer_class = CertificateSerializer
     filterset_fields = ["enterprise", "issued_on", "expires_on"]
 
 
-class ApplicationViewSet(_Scoped):
-    model = Application
+class ApplicationViewSet(ScopedViewSet):
+    queryset = Application.objects.select_related("enterprise")
     serializer_class = ApplicationSerializer
     filterset_fields = ["enterprise", "year", "kind", "status"]
 

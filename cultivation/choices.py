@@ -29,7 +29,7 @@ class ApplicationStatus(models.TextChoices):
 
 
 # Which status may follow which: 拟申报 → 已申报 → 通过 / 未通过; 撤回 before a decision.
-NEXT_STATUS = {
+NEXT_STATUS: dict[str, set[str]] = {
     ApplicationStatus.PLANNED: {ApplicationStatus.SUBMITTED, ApplicationStatus.WITHDRAWN},
     ApplicationStatus.SUBMITTED: {
         ApplicationStatus.PASSED,

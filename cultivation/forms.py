@@ -44,9 +44,9 @@ class AdvanceForm(forms.Form):
     def __init__(self, *args, application: Application, **kwargs):
         super().__init__(*args, **kwargs)
         allowed = NEXT_STATUS.get(application.status, set())
-        self.fields["status"].choices = [
-            (s.value, s.label) for s in ApplicationStatus if s in allowed
-        ]
+        status = self.fields["status"]
+        assert isinstance(status, forms.ChoiceField)
+        status.choices = [(s.value, s.label) for s in ApplicationStatus if s in allowed]
 
 
 class EndPoolForm(forms.Form):

@@ -13,7 +13,8 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from core.dates import today
 from core.models import OrgUnit
-from enterprises.models import Enterprise, TownSpan
+from core.scoping import subtree_q
+from enterprises.models import Enterprise, EnterpriseQuerySet, TownSpan, TownSpanQuerySet
 
 from .choices import DECIDED, FILED, ApplicationKind, ApplicationStatus, Rung
 from .models import Application, Certificate, Honour, PoolMembership, TechSMEEvaluation
@@ -78,7 +79,7 @@ def sme_ids(year: int) -> QuerySet:
 # --- attribution to units --------------------------------------------------------------------
 
 
-def spans_on(on: datetime.date) -> QuerySet:
+def spans_on(on: datetime.date) -> TownSpanQuerySet:
     return TownSpan.objects.filter(
         Q(start__isnull=True) | Q(start__lte=on), Q(end__isnull=True) | Q(end__gte=on)
     )
@@ -93,7 +94,7 @@ def count_by_child(ids: QuerySet, parent: OrgUnit, on: datetime.date) -> dict[in
     per_town = dict(
         spans_on(on)
         .order_by()  # TownSpan's default ordering would join in every enterprise for nothing
-        .filter(enterprise_id__in=ids, town__path__startswith=parent.path)
+        .filter(subtree_q(parent, "town"), enterprise_id__in=ids)
         .values_list("town__path")
         .annotate(n=Count("enterprise_id", distinct=True))
     )
@@ -121,9 +122,9 @@ def application_outcomes(parent: OrgUnit, years, on: datetime.date) -> dict[int,
         Application.objects.filter(
             Q(**{f"{span}start__isnull": True}) | Q(**{f"{span}start__lte": on}),
             Q(**{f"{span}end__isnull": True}) | Q(**{f"{span}end__gte": on}),
+            subtree_q(parent, f"{span}town"),
             year__in=list(years),
             status__in=DECIDED,
-            **{f"{span}town__path__startswith": parent.path},
         )
         .order_by()
         .values_list(f"{span}town__path")
@@ -138,7 +139,7 @@ def application_outcomes(parent: OrgUnit, years, on: datetime.date) -> dict[int,
 
 def enterprises_in(ids: QuerySet, unit: OrgUnit, on: datetime.date) -> QuerySet:
     """The enterprises behind a number: drill-down for any count above."""
-    in_unit = spans_on(on).filter(enterprise_id=OuterRef("pk"), town__path__startswith=unit.path)
+    in_unit = spans_on(on).in_unit(unit).filter(enterprise_id=OuterRef("pk"))
     return Enterprise.objects.filter(Exists(in_unit), id__in=ids).select_related("town")
 
 
@@ -208,10 +209,11 @@ def funnel(unit: OrgUnit, year: int) -> list[dict]:
         ("高企申报", application_ids(year)),
         ("认定通过", application_ids(year, statuses=[ApplicationStatus.PASSED])),
     ]
-    result, previous = [], None
+    result: list[dict] = []
+    previous: int | None = None
     for label, ids in steps:
         count = count_by_child(ids, unit, on)[unit.id]
-        rate = None if not previous else count / previous
+        rate = count / previous if previous else None
         result.append({"label": label, "count": count, "rate": rate})
         previous = count
     return result
@@ -264,7 +266,7 @@ def filter_by_rung(queryset: QuerySet, rung: str, on: datetime.date | None = Non
         return queryset.exclude(Q(*[annotations[f"rung_{r}"] for r in RUNG_ORDER], _connector=Q.OR))
     if rung not in RUNG_ORDER:
         return queryset
-    higher = RUNG_ORDER[: RUNG_ORDER.index(rung)]
+    higher = RUNG_ORDER[: RUNG_ORDER.index(Rung(rung))]
     queryset = queryset.filter(annotations[f"rung_{rung}"])
     for above in higher:
         queryset = queryset.exclude(annotations[f"rung_{above}"])
@@ -289,64 +291,41 @@ def with_honour(queryset: QuerySet, honour_type: str) -> QuerySet:
 
 def timeline(enterprise: Enterprise) -> list[dict]:
     """Every ladder record of one enterprise, newest first, for its page."""
-    events = []
-    for record in enterprise.certificates.all():
-        events.append(
-            {
-                "date": record.issued_on,
-                "rung": "高企认定",
-                "record": record,
-                "detail": f"有效期至 {record.expires_on:%Y-%m-%d}",
-            }
-        )
-    for record in enterprise.applications.all():
-        events.append(
-            {
-                "date": record.decided_on
-                or record.submitted_on
-                or record.planned_on
-                or datetime.date(record.year, 1, 1),
-                "rung": "高企申报",
-                "record": record,
-                "detail": "",
-            }
-        )
-    for record in enterprise.poolmemberships.all():
+
+    def event(day: datetime.date, rung: str, record: object, detail: str = "") -> dict:
+        return {"date": day, "rung": rung, "record": record, "detail": detail}
+
+    events = [
+        event(cert.issued_on, "高企认定", cert, f"有效期至 {cert.expires_on:%Y-%m-%d}")
+        for cert in enterprise.certificates.all()
+    ]
+    for application in enterprise.applications.all():
+        day = application.decided_on or application.submitted_on or application.planned_on
+        events.append(event(day or datetime.date(application.year, 1, 1), "高企申报", application))
+    for membership in enterprise.poolmemberships.all():
         until = (
-            f"，{record.end:%Y-%m-%d} 出库（{record.get_exit_reason_display()}）"
-            if record.end
+            f"，{membership.end:%Y-%m-%d} 出库（{membership.get_exit_reason_display()}）"
+            if membership.end
             else ""
         )
-        events.append(
-            {"date": record.start, "rung": "培育库", "record": record, "detail": f"入库{until}"}
-        )
-    for record in enterprise.techsmeevaluations.all():
-        events.append(
-            {
-                "date": record.evaluated_on or datetime.date(record.year, 1, 1),
-                "rung": "科技型中小企业",
-                "record": record,
-                "detail": record.reg_number,
-            }
-        )
-    for record in enterprise.honours.all():
-        events.append(
-            {
-                "date": datetime.date(record.year, 1, 1),
-                "rung": "荣誉",
-                "record": record,
-                "detail": "",
-            }
-        )
+        events.append(event(membership.start, "培育库", membership, f"入库{until}"))
+    for evaluation in enterprise.techsmeevaluations.all():
+        day = evaluation.evaluated_on or datetime.date(evaluation.year, 1, 1)
+        events.append(event(day, "科技型中小企业", evaluation, evaluation.reg_number))
+    for honour in enterprise.honours.all():
+        events.append(event(datetime.date(honour.year, 1, 1), "荣誉", honour))
     return sorted(events, key=lambda e: e["date"], reverse=True)
 
 
-def rung_table(enterprises: QuerySet, unit: OrgUnit, on: datetime.date | None = None) -> list[dict]:
+def rung_table(
+    enterprises: EnterpriseQuerySet, unit: OrgUnit, on: datetime.date | None = None
+) -> list[dict]:
     """Per child of `unit` (or the unit itself if it has none): how many enterprises stand on
     each rung today, from one annotated query over the (already scoped) enterprises."""
     flags = [f"rung_{r}" for r in RUNG_ORDER]
     rows = (
-        enterprises.filter(is_active=True, town__path__startswith=unit.path)
+        enterprises.in_unit(unit)
+        .filter(is_active=True)
         .annotate(**current_rung_annotations(on))
         .values("town__path", *flags)
         .annotate(n=Count("id"))

@@ -6,10 +6,10 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core.changelog import log_change, snapshot
 from core.choices import Action
 from core.models import User
 from core.scoping import ensure_in_scope
-from core.services import log_change, snapshot
 from enterprises.models import Enterprise
 
 from .choices import (
@@ -171,11 +171,12 @@ def add_application(
 
 
 def _check_dates_for_status(record: Application):
-    needs = {
+    required: dict[str, list[str]] = {
         ApplicationStatus.SUBMITTED: ["submitted_on"],
         ApplicationStatus.PASSED: ["submitted_on", "decided_on"],
         ApplicationStatus.FAILED: ["submitted_on", "decided_on"],
-    }.get(record.status, [])
+    }
+    needs = required.get(record.status, [])
     labels = {"submitted_on": "申报日期", "decided_on": "结果日期"}
     missing = {
         name: f"状态为“{record.get_status_display()}”时请填写{labels[name]}。"
@@ -192,7 +193,7 @@ def advance_application(
 ) -> Application:
     """Move an application one step: 拟申报 → 已申报 → 通过 / 未通过 (or 撤回)."""
     _guard(actor, application.enterprise)
-    allowed = NEXT_STATUS.get(application.status, set())
+    allowed: set[str] = NEXT_STATUS.get(application.status, set())
     if status not in allowed:
         raise ValidationError(
             {

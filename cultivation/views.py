@@ -1,6 +1,9 @@
 """Ladder pages: overview by rung, funnel, expiring certificates, stalled pool, pre-diagnosis,
 and the forms that add dated records to an enterprise's history."""
 
+from collections.abc import Callable
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,7 +13,7 @@ from django.utils.http import content_disposition_header
 
 from core.dates import today
 from core.params import paginate, unit_choices, unit_param, year_param
-from core.scoping import VIEW, can_write, get_for_user_or_404
+from core.scoping import VIEW, can_write, get_for_change, get_for_user_or_404
 from enterprises.models import Enterprise
 from enterprises.selectors import enterprises_for
 
@@ -26,10 +29,11 @@ from .forms import (
     ImportForm,
     PoolForm,
 )
+from .io.ladder import build_template, import_ladder
 from .models import Application, PoolMembership
 
 # kind in the URL → (form, service, title)
-RECORD_KINDS = {
+RECORD_KINDS: dict[str, tuple[type[forms.BaseForm], Callable[..., object], str]] = {
     "evaluation": (EvaluationForm, services.record_evaluation, "登记科技型中小企业评价"),
     "pool": (PoolForm, services.add_pool_membership, "登记培育库入库"),
     "application": (ApplicationForm, services.add_application, "登记高企申报"),
@@ -44,7 +48,7 @@ def _context(request, **extra):
 
 
 def _in_unit(request, unit):
-    return enterprises_for(request.user).filter(town__path__startswith=unit.path)
+    return enterprises_for(request.user).in_unit(unit)
 
 
 @login_required
@@ -115,10 +119,9 @@ def diagnosis_detail(request, pk):
 
 
 def _writable(request, queryset, pk):
-    record = get_for_user_or_404(queryset, request.user, VIEW, pk=pk)
-    if not can_write(request.user):
-        raise PermissionDenied("您的账号为只读权限，不能修改梯次培育记录。")
-    return record
+    return get_for_change(
+        queryset, request.user, denied="您的账号为只读权限，不能修改梯次培育记录。", pk=pk
+    )
 
 
 def _form_page(request, form, service_call, *, title, enterprise, success):
@@ -189,8 +192,6 @@ def pool_end(request, pk):
 
 @login_required
 def import_template(request):
-    from .imports import build_template
-
     response = HttpResponse(
         build_template(),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -201,8 +202,6 @@ def import_template(request):
 
 @login_required
 def import_history(request):
-    from .imports import import_ladder
-
     if not can_write(request.user):
         raise PermissionDenied("您的账号为只读权限，不能导入。")
     form = ImportForm(request.POST or None, request.FILES or None)

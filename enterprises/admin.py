@@ -5,35 +5,31 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from import_export.admin import ImportExportModelAdmin
-from import_export.formats import base_formats
 
-from core.scoping import CHANGE, can_write
+from core.scoping import CHANGE, can_change, can_write
+from core.sheets import FileRejected
+from core.sheets.import_export import FORMATS
 
 from . import services
 from .forms import writable_towns
+from .io.resources import EnterpriseResource, EnterpriseYearResource
 from .models import INDICATOR_FIELDS, Enterprise, EnterpriseYear
-from .resources import EnterpriseResource, EnterpriseYearResource
 
 OTHER_FIELDS = [name for name in services.EDITABLE_FIELDS if name not in ("uscc", "name")]
 
 
-class ChineseCSV(base_formats.CSV):
-    """CSV saved by Excel or WPS on Chinese Windows is GB18030, not UTF-8."""
-
-    def create_dataset(self, in_stream, **kwargs):
-        if isinstance(in_stream, bytes):
-            try:
-                in_stream = in_stream.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                in_stream = in_stream.decode("gb18030")
-        return super().create_dataset(in_stream, **kwargs)
-
-
 class RegistryAdmin(ImportExportModelAdmin):
-    """Scoped to the user like the portal; writes through enterprises.services; never deletes."""
+    """Scoped to the user like the portal; writes through enterprises.services; never deletes.
+    Files are read and written by the portal's spreadsheet toolkit (core.sheets)."""
 
-    formats = [base_formats.XLSX, ChineseCSV]
+    formats = FORMATS
     to_encoding = "utf-8-sig"  # the BOM makes Excel read an exported CSV as UTF-8
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, FileRejected):  # say why in Chinese, as every other import does
+            form.add_error("import_file", "；".join(str(p) for p in e.problems))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -49,7 +45,7 @@ class RegistryAdmin(ImportExportModelAdmin):
         allowed = super().has_change_permission(request, obj) and can_write(request.user)
         if obj is None or not allowed:
             return allowed
-        return self.model.objects.for_user(request.user, CHANGE).filter(pk=obj.pk).exists()
+        return can_change(request.user, obj)
 
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate instead: the history of a deleted enterprise would be lost

@@ -1,9 +1,9 @@
 """Read-only REST endpoints for the registry, scoped, filtered by the same FilterSet as the list."""
 
-from rest_framework import serializers, viewsets
+from rest_framework import serializers
 
 from core.api import router
-from core.scoping import VIEW
+from core.scoping import ScopedViewSet
 
 from .filters import EnterpriseFilter
 from .models import INDICATOR_FIELDS, Enterprise, EnterpriseYear
@@ -46,14 +46,13 @@ class EnterpriseDetailSerializer(EnterpriseSerializer):
         fields = [*EnterpriseSerializer.Meta.fields, "address", "legal_rep", "years"]
 
 
-class EnterpriseViewSet(viewsets.ReadOnlyModelViewSet):
+class EnterpriseViewSet(ScopedViewSet):
+    queryset = Enterprise.objects.select_related("town")
     filterset_class = EnterpriseFilter
 
     def get_queryset(self):
-        queryset = Enterprise.objects.for_user(self.request.user, VIEW).select_related("town")
-        if self.action == "retrieve":
-            queryset = queryset.prefetch_related("years")
-        return queryset
+        queryset = super().get_queryset()
+        return queryset.prefetch_related("years") if self.action == "retrieve" else queryset
 
     def get_serializer_class(self):
         return EnterpriseDetailSerializer if self.action == "retrieve" else EnterpriseSerializer

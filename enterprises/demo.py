@@ -12,11 +12,11 @@ from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 
+from core.changelog import snapshot
 from core.choices import Action
 from core.demo import wujin_unit
 from core.models import ChangeLog
 from core.seeds import WUJIN_2019_ROWS
-from core.services import snapshot
 
 from .choices import TechField
 from .models import Enterprise, EnterpriseYear, TownSpan
@@ -29,7 +29,7 @@ BRANDS = list(
     "恒瑞华泰天合中科博远新创金益星辰宏达凯润精工优联鼎盛瑞丰东方亚太华夏协力联创"
     "永信嘉诚百川明德远航锦程晨光卓越智联安捷宝利盛世汇通"
 )
-FIELD_WORDS = {
+FIELD_WORDS: dict[str, list[str]] = {
     TechField.ELECTRONICS: ["电子科技", "信息技术", "微电子", "智能科技"],
     TechField.BIOMEDICINE: ["生物科技", "医药科技", "医疗器械", "制药"],
     TechField.AEROSPACE: ["航空科技", "航空部件", "无人机"],

@@ -116,7 +116,7 @@ class EnterpriseFilter(django_filters.FilterSet):
 
     def in_unit(self, queryset, name, unit):
         # A district-level unit selects its whole subtree.
-        return queryset.filter(town__path__startswith=unit.path)
+        return queryset.in_unit(unit)
 
     def checksum_warning(self, queryset, name, value):
         return queryset.filter(uscc_checksum_ok=not value)

@@ -1,6 +1,7 @@
 from django import forms
 
 from core.dates import today
+from core.forms import DateInput, narrow_choices
 from core.models import OrgUnit
 from core.scoping import CHANGE
 
@@ -10,10 +11,6 @@ from .services import EDITABLE_FIELDS, checked_uscc
 
 def writable_towns(user):
     return OrgUnit.objects.for_user(user, CHANGE).filter(is_active=True).order_by("path")
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class EnterpriseForm(forms.ModelForm):
@@ -30,8 +27,7 @@ class EnterpriseForm(forms.ModelForm):
         if self.instance.pk:
             del self.fields["town"]
         else:
-            self.fields["town"].queryset = writable_towns(user)
-            self.fields["town"].empty_label = "请选择"
+            narrow_choices(self, "town", writable_towns(user))
 
     def clean_uscc(self):
         try:
@@ -53,8 +49,7 @@ class MoveForm(forms.Form):
 
     def __init__(self, *args, user, enterprise, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["town"].queryset = writable_towns(user).exclude(pk=enterprise.town_id)
-        self.fields["town"].empty_label = "请选择"
+        narrow_choices(self, "town", writable_towns(user).exclude(pk=enterprise.town_id))
 
 
 class YearForm(forms.ModelForm):

@@ -5,11 +5,11 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core.changelog import log_change, snapshot
 from core.choices import Action
 from core.dates import today
 from core.models import OrgUnit, User
 from core.scoping import ensure_in_scope, ensure_unit_in_scope
-from core.services import log_change, snapshot
 
 from .models import INDICATOR_FIELDS, Enterprise, EnterpriseYear, TownSpan
 from .uscc import USCCError, check
@@ -37,7 +37,8 @@ def checked_uscc(raw: str, *, exclude_pk: int | None = None) -> tuple[str, bool]
         result = check(raw)
     except USCCError as exc:
         raise ValidationError({"uscc": str(exc)}) from exc
-    clash = Enterprise.objects.filter(uscc=result.code).exclude(pk=exclude_pk).first()
+    others = Enterprise.objects.filter(uscc=result.code)
+    clash = (others.exclude(pk=exclude_pk) if exclude_pk else others).first()
     if clash:
         raise ValidationError(
             {

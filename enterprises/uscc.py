@@ -4,12 +4,12 @@ A checksum failure is a warning, not a rejection: some genuine codes issued befo
 fail it. Wrong length or characters are rejected.
 """
 
-import re
-import unicodedata
 from dataclasses import dataclass
 
 from stdnum import exceptions
 from stdnum.cn import uscc
+
+from core.sheets import normalise_code
 
 
 class USCCError(ValueError):
@@ -30,15 +30,9 @@ class CheckedUSCC:
         )
 
 
-_CLEAN = re.compile(r"[0-9A-Z]{18}")  # already normal: the common case, 20k codes an upload
-
-
-def normalise(raw: str) -> str:
-    """Trim, full-width → half-width (NFKC), drop inner spaces and dashes, upper-case."""
-    if raw and _CLEAN.fullmatch(raw):
-        return raw
-    text = unicodedata.normalize("NFKC", raw or "")
-    return "".join(ch for ch in text if not ch.isspace() and ch != "-").upper()
+# Trim, full-width → half-width (NFKC), drop inner spaces and dashes, upper-case: as every
+# spreadsheet cell is read (core.sheets).
+normalise = normalise_code
 
 
 def check(raw: str) -> CheckedUSCC:

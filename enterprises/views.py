@@ -4,17 +4,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from core.params import paginate
-from core.scoping import VIEW, can_write, get_for_user_or_404
+from core.scoping import VIEW, can_write, get_for_change, get_for_user_or_404
 from core.selectors import history_for
 from cultivation import selectors as ladder
 
-from . import exports, selectors, services
+from . import selectors, services
 from .forms import EnterpriseForm, MoveForm, YearForm
+from .io import exports
 from .models import Enterprise
 
 PAGE_SIZES = (20, 50, 100)
@@ -30,12 +32,11 @@ def _page_size(request) -> int:
 
 def _enterprise(request, pk, *, write=False) -> Enterprise:
     """In scope or 404; leaders (read-only) get a clear 403 on write pages."""
-    enterprise = get_for_user_or_404(
-        Enterprise.objects.select_related("town"), request.user, VIEW, pk=pk
-    )
-    if write and not can_write(request.user):
-        raise PermissionDenied("您的账号为只读权限，不能修改企业信息。")
-    return enterprise
+    enterprises = Enterprise.objects.select_related("town")
+    if write:
+        denied = "您的账号为只读权限，不能修改企业信息。"
+        return get_for_change(enterprises, request.user, denied=denied, pk=pk)
+    return get_for_user_or_404(enterprises, request.user, VIEW, pk=pk)
 
 
 def _apply_service_errors(form, error: ValidationError):
@@ -62,6 +63,7 @@ def enterprise_list(request):
 def export(request):
     filterset = selectors.enterprise_filter(request)
     year = selectors.latest_year()
+    response: HttpResponseBase
     if request.GET.get("format") == "csv":
         response = StreamingHttpResponse(
             exports.stream_csv(filterset.qs, year), content_type="text/csv; charset=utf-8"
@@ -116,7 +118,7 @@ def enterprise_edit(request, pk):
     enterprise = _enterprise(request, pk, write=True)
     # The form edits its own copy, so `enterprise` still holds the "before" for the change log.
     form = EnterpriseForm(
-        request.POST or None, instance=Enterprise.objects.get(pk=pk), user=request.user
+        request.POST or None, instance=_enterprise(request, pk, write=True), user=request.user
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -159,7 +161,7 @@ def enterprise_move(request, pk):
 
 
 def can_view(request, pk) -> bool:
-    return Enterprise.objects.for_user(request.user).filter(pk=pk).exists()
+    return selectors.enterprises_for(request.user).filter(pk=pk).exists()
 
 
 @login_required

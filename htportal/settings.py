@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "cultivation",
     "targets",
     "reports",
+    "dashboard",
+    "bulletins",
 ]
 
 MIDDLEWARE = [
@@ -240,7 +242,7 @@ UPLOAD_MAX_BYTES = _read("UPLOAD_MAX_MB", env.int, 20) * 1024 * 1024
 UPLOAD_INLINE_MAX_BYTES = _read("UPLOAD_INLINE_MAX_KB", env.int, 1024) * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 
-# --- Notices and bulletins (reports/notices.py) -----------------------------------------------
+# --- Notices and bulletins (each app's tasks.py) ----------------------------------------------
 REMINDER_DAYS_BEFORE = _read("REMINDER_DAYS_BEFORE", env.int, 3)  # reminders before a deadline
 NOTICE_CATCH_UP_DAYS = _read("NOTICE_CATCH_UP_DAYS", env.int, 7)  # a missed due day still sends
 EXPIRY_NOTICE_MONTH_DAY = _read("EXPIRY_NOTICE_MONTH_DAY", env.str, "01-15")  # yearly expiry list

@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
 import cultivation.api
@@ -17,6 +18,14 @@ urlpatterns = [
     path("cultivation/", include("cultivation.urls")),
     path("targets/", include("targets.urls")),
     path("reports/", include("reports.urls")),
+    path("dashboard/", include("dashboard.urls")),
+    path("bulletins/", include("bulletins.urls")),
+    # The dashboard and bulletins lived under /reports/ before they became apps of their
+    # own; bookmarks and the links in earlier notices still lead there.
+    re_path(
+        r"^reports/(?P<rest>(?:dashboard|bulletins)/.*)$",
+        RedirectView.as_view(url="/%(rest)s", query_string=True, permanent=True),
+    ),
     path("api/ladder/counts/", cultivation.api.LadderCountsView.as_view(), name="ladder-counts"),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

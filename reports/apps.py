@@ -1,16 +1,20 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 
 
 class ReportsConfig(AppConfig):
     name = "reports"
-    verbose_name = "季度报送与驾驶舱"
+    verbose_name = "季度报送"
 
-    def ready(self):
+    def ready(self) -> None:
+        from core.schedules import register_after_migrate
         from core.selectors import HISTORY_SOURCES
+        from targets.selectors import REPORTED_SOURCES
 
-        from .schedules import ensure_schedules
-        from .selectors import upload_history
+        from .selectors import reported_totals, upload_history
+        from .tasks import SCHEDULES
 
-        post_migrate.connect(ensure_schedules, sender=self)
-        HISTORY_SOURCES.append(upload_history)
+        register_after_migrate(self, SCHEDULES)
+        HISTORY_SOURCES.append(
+            upload_history
+        )  # what each upload changed, in an enterprise's history
+        REPORTED_SOURCES.append(reported_totals)  # targets' "reported" metrics

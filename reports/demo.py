@@ -1,4 +1,4 @@
-"""Demo quarterly reporting for 2019 and the snapshot history dashboards read.
+"""Demo quarterly reporting for 2019.
 
 Q1 (due 2019-04-15): every town reported, two late; most approved, one returned and
 re-submitted. Q2 (due 2019-07-15, the demo's "today"): six towns in, five missing. The
@@ -17,10 +17,11 @@ from enterprises.models import EnterpriseYear
 
 from .choices import JobStatus, SubmissionStatus
 from .columns import DEFAULT_COLUMNS
-from .models import ReportingPeriod, Snapshot, Submission, UploadJob
+from .io.staging import apply_job, stage
+from .io.template import build_template
+from .io.validation import staged_fields
+from .models import ReportingPeriod, Submission, UploadJob
 from .services import open_period
-from .staging import apply_job, stage
-from .upload.validation import staged_fields
 
 D = datetime.date
 PERIODS = [(1, D(2019, 4, 1), D(2019, 4, 15)), (2, D(2019, 7, 1), D(2019, 7, 15))]
@@ -62,8 +63,6 @@ def _rows(unit, quarter: int, rng: random.Random) -> list[tuple]:
 
 def _submit(period, unit, quarter, version, *, late, status, rng, comment=""):
     """As if the town had uploaded its template: a job with staged rows, applied."""
-    from .upload import build_template
-
     reported = (
         {"projects_attracted": str(PROJECTS[unit.label] * quarter)}
         if unit.label in PROJECTS
@@ -154,24 +153,4 @@ def load(stdout) -> None:
                 else SubmissionStatus.SUBMITTED
             )
             _submit(q2, unit, 2, 1, late=False, status=status, rng=rng)
-    taken = _snapshots()
-    stdout.write(
-        f"季度报送：新建 2019年第1、2季度报送期次及 {Submission.objects.count()} 份报送；指标快照 {taken} 条"
-    )
-
-
-def _snapshots() -> int:
-    """Quarter-end history for the dashboards' trend lines (2018 and 2019 up to mid-year)."""
-    from .snapshots import take_snapshots
-
-    dates = [
-        D(2018, 3, 31),
-        D(2018, 6, 30),
-        D(2018, 9, 30),
-        D(2018, 12, 31),
-        D(2019, 3, 31),
-        D(2019, 6, 30),
-    ]
-    for day in dates:
-        take_snapshots(day)
-    return Snapshot.objects.count()
+    stdout.write(f"季度报送：新建 2019年第1、2季度报送期次及 {Submission.objects.count()} 份报送")

@@ -1,7 +1,7 @@
 from django import forms
 
+from core.forms import DateInput, narrow_choices
 from core.models import OrgUnit
-from enterprises.forms import DateInput
 
 from .columns import INDICATOR_COLUMNS
 from .models import ReportingPeriod
@@ -25,7 +25,7 @@ class PeriodForm(forms.ModelForm):
     def __init__(self, *args, unit, **kwargs):
         super().__init__(*args, **kwargs)
         children = unit.children.filter(is_active=True).order_by("order")
-        self.fields["required_units"].queryset = children
+        narrow_choices(self, "required_units", children)
         self.fields["required_units"].initial = list(children)
 
 
@@ -49,4 +49,4 @@ class ReopenForm(forms.Form):
 
     def __init__(self, *args, period, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = period.required_units.order_by("order")
+        narrow_choices(self, "unit", period.required_units.order_by("order"))

@@ -1,5 +1,5 @@
-"""Quarterly reporting: periods with windows and locks, reopenings, versioned submissions,
-and the upload jobs that turn a spreadsheet into a submission."""
+"""Quarterly reporting (季度报送): periods with windows and locks, reopenings, versioned
+submissions, and the upload jobs (with their staged rows) that turn a spreadsheet into one."""
 
 import uuid
 
@@ -101,10 +101,6 @@ class Reopening(models.Model):
         return f"{self.period} {self.unit} 至 {self.until}"
 
 
-class SubmissionQuerySet(ScopedQuerySet):
-    scope_field = "unit"
-
-
 def submission_path(instance, filename):
     return f"submissions/{instance.period.code}/{instance.unit_id}/v{instance.version}_{filename}"
 
@@ -150,7 +146,7 @@ class Submission(models.Model):
     )
     reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
 
-    objects = SubmissionQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "季度报送"
@@ -164,10 +160,6 @@ class Submission(models.Model):
 
     def __str__(self):
         return f"{self.unit} {self.period} 第{self.version}版"
-
-
-class UploadJobQuerySet(ScopedQuerySet):
-    scope_field = "unit"
 
 
 class UploadJob(models.Model):
@@ -189,7 +181,7 @@ class UploadJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = UploadJobQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "上传任务"
@@ -202,7 +194,7 @@ class UploadJob(models.Model):
 
 class UploadRow(models.Model):
     """A checked row of an upload, staged in the database: the preview's data, applied on
-    confirm by set-based SQL (reports/staging.py); kept as the submission's rows after."""
+    confirm by set-based SQL (reports/io/staging.py); kept as the submission's rows after."""
 
     # Indexed by the (job, uscc) constraint. No per-row database check of the job, which
     # stage() has just saved: deletes go through Django's cascade or staging's own.
@@ -236,63 +228,8 @@ class UploadRow(models.Model):
 # A column the period does not carry stays null and unused.
 for _code in INDICATOR_FIELDS:
     _field = EnterpriseYear._meta.get_field(_code)
+    assert isinstance(_field, models.Field)  # a concrete column, not a relation
     _field.clone().contribute_to_class(UploadRow, _code)
     *_, _args, _kwargs = _field.deconstruct()
     _kwargs["verbose_name"] = f"原{_field.verbose_name}"
     type(_field)(*_args, **_kwargs).contribute_to_class(UploadRow, f"was_{_code}")
-
-
-class Snapshot(models.Model):
-    """A metric's value for a unit on a date, stored nightly: trends and fast history.
-
-    Re-running a day replaces that day's rows (unique per unit × metric × date).
-    """
-
-    unit = models.ForeignKey(
-        OrgUnit, verbose_name="单位", on_delete=models.CASCADE, related_name="+"
-    )
-    metric = models.CharField("指标", max_length=40)  # a cultivation LADDER_METRICS code
-    date = models.DateField("日期", db_index=True)
-    year = models.PositiveSmallIntegerField("统计年度")
-    value = models.DecimalField("数值", max_digits=14, decimal_places=2)
-
-    class Meta:
-        verbose_name = "指标快照"
-        verbose_name_plural = "指标快照"
-        ordering = ["date"]
-        constraints = [
-            models.UniqueConstraint(fields=["unit", "metric", "date"], name="one_snapshot_per_day"),
-        ]
-        indexes = [models.Index(fields=["metric", "unit", "date"])]
-
-    def __str__(self):
-        return f"{self.unit} {self.metric} {self.date} = {self.value}"
-
-
-class Bulletin(models.Model):
-    """A produced 通报 (progress bulletin): its Excel and printable page, kept and listed."""
-
-    unit = models.ForeignKey(
-        OrgUnit, verbose_name="单位", on_delete=models.PROTECT, related_name="+"
-    )
-    year = models.PositiveSmallIntegerField("年度")
-    as_of = models.DateField("统计日期")
-    title = models.CharField("标题", max_length=200)
-    xlsx = models.FileField("Excel 文件", upload_to="bulletins/%Y/", max_length=300)
-    html = models.TextField("打印版")
-    data = models.JSONField("数据", default=dict)
-    scheduled = models.BooleanField("定期生成", default=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField("生成时间", auto_now_add=True)
-
-    objects = SubmissionQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = "通报"
-        verbose_name_plural = "通报"
-        ordering = ["-created_at"]
-
-    def __str__(self):
-        return self.title

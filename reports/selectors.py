@@ -11,12 +11,35 @@ from enterprises.models import Enterprise
 
 from .choices import SubmissionStatus
 from .columns import BY_CODE
+from .io.staging import staged_rows, text_of
 from .models import ReportingPeriod, Submission, UploadRow
-from .staging import staged_rows, text_of
 
 
 def periods_for(user):
     return ReportingPeriod.objects.for_user(user).select_related("unit")
+
+
+def periods_closing(on: datetime.date, last_day: datetime.date):
+    """Periods open on `on` whose deadline falls between `on` and `last_day` (reminders)."""
+    return ReportingPeriod.objects.filter(
+        window_start__lte=on, deadline__gte=on, deadline__lte=last_day
+    ).select_related("unit")
+
+
+def periods_closed(on: datetime.date, *, since: datetime.date):
+    """Periods whose deadline passed before `on`, but not before `since` (overdue notices)."""
+    return ReportingPeriod.objects.filter(deadline__lt=on, deadline__gte=since).select_related(
+        "unit"
+    )
+
+
+def versions(period: ReportingPeriod, unit: OrgUnit):
+    """A unit's submissions for a period, the newest version first."""
+    return Submission.objects.filter(period=period, unit=unit).order_by("-version")
+
+
+def latest_submission(period: ReportingPeriod, unit: OrgUnit) -> Submission | None:
+    return versions(period, unit).first()
 
 
 def reporting_rate(period: ReportingPeriod, units=None) -> list[dict]:
@@ -65,10 +88,10 @@ def reported_totals(
     """A "reported" target metric: each unit's latest approved year-to-date figure for `year`
     (as of `on`), rolled up to `parent`'s children and total."""
     approved = (
-        Submission.objects.filter(
+        Submission.objects.in_unit(parent)
+        .filter(
             period__year=year,
             status=SubmissionStatus.APPROVED,
-            unit__path__startswith=parent.path,
             period__window_start__lte=on,  # quarters already being reported by then
         )
         .select_related("unit", "period")
@@ -87,7 +110,7 @@ def reported_totals(
         value = Decimal(raw)
         result[parent.id] = (result[parent.id] or 0) + value
         for child_id, path in children:
-            if submission.unit.path.startswith(path):
+            if submission.unit.path.startswith(path):  # the child whose subtree holds it
                 result[child_id] = (result[child_id] or 0) + value
                 break
     return result

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import bulletin_urls, dashboard_urls, views
+from . import views
 
 app_name = "reports"
 urlpatterns = [
@@ -15,6 +15,4 @@ urlpatterns = [
     path("jobs/<uuid:pk>/confirm/", views.job_confirm, name="job_confirm"),
     path("submissions/<int:pk>/", views.submission_detail, name="submission"),
     path("submissions/<int:pk>/file/", views.submission_file, name="submission_file"),
-    *dashboard_urls.urlpatterns,
-    *bulletin_urls.urlpatterns,
 ]

@@ -12,12 +12,14 @@ from django.views.decorators.http import require_POST
 from core.dates import today
 from core.models import OrgUnit
 from core.params import unit_param
-from core.scoping import CHANGE, VIEW, can_write, get_for_user_or_404
+from core.scoping import VIEW, can_change, can_write, get_for_user_or_404, visible_unit_ids
 
 from . import selectors, services
 from .choices import JobStatus
 from .columns import BY_CODE
 from .forms import PeriodForm, ReopenForm, ReviewForm, UploadForm
+from .io.policy import upload_refusal
+from .io.template import build_template
 from .models import ReportingPeriod, Submission, UploadJob
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -30,8 +32,9 @@ def _period(request, pk) -> ReportingPeriod:
 
 
 def _manages(user, period) -> bool:
-    """Whoever may write for the opening unit (the district bureau) reviews and reopens."""
-    return OrgUnit.objects.for_user(user, CHANGE).filter(pk=period.unit_id).exists()
+    """Whoever may change the period — write for its opening unit, the district bureau —
+    reviews and reopens."""
+    return can_change(user, period)
 
 
 def _reporting_unit(request, period) -> OrgUnit:
@@ -93,7 +96,7 @@ def period_create(request):
 @login_required
 def period_detail(request, pk):
     period = _period(request, pk)
-    visible = set(OrgUnit.objects.for_user(request.user).values_list("pk", flat=True))
+    visible = visible_unit_ids(request.user)
     units = [u for u in period.required_units.order_by("order") if u.pk in visible]
     rows = selectors.reporting_rate(period, units)
     mine = (
@@ -107,10 +110,8 @@ def period_detail(request, pk):
         "totals": selectors.rate_totals(rows),
         "manages": _manages(request.user, period),
         "mine": mine,
-        "refusal": services.upload_refusal(period, mine) if mine else "",
-        "history": Submission.objects.filter(period=period, unit=mine).order_by("-version")
-        if mine
-        else [],
+        "refusal": upload_refusal(period, mine) if mine else "",
+        "history": selectors.versions(period, mine) if mine else [],
         "upload_form": UploadForm(),
         "reopen_form": ReopenForm(period=period),
         "columns": [BY_CODE[c].header for c in period.columns if c in BY_CODE],
@@ -120,8 +121,6 @@ def period_detail(request, pk):
 
 @login_required
 def template_download(request, pk):
-    from .upload import build_template
-
     period = _period(request, pk)
     unit = _reporting_unit(request, period)
     response = HttpResponse(build_template(period=period, unit=unit), content_type=XLSX)

@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from core.admin import ReadOnlyAdmin
+from core.admin import ScopedReadOnlyAdmin
 from cultivation.selectors import LADDER_METRICS
 
 from .choices import MetricSource
@@ -32,7 +32,7 @@ class MetricForm(forms.ModelForm):
         ]
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("source") == MetricSource.LADDER and not data.get("ladder_metric"):
             self.add_error("ladder_metric", "来源为“梯次培育记录”时请选择统计口径。")
         if data.get("source") == MetricSource.REPORTED:
@@ -64,9 +64,6 @@ class MetricAdmin(admin.ModelAdmin):
 
 
 @admin.register(TargetPlan)
-class TargetPlanAdmin(ReadOnlyAdmin):
+class TargetPlanAdmin(ScopedReadOnlyAdmin):
     list_display = ["title", "year", "unit", "doc_number", "issued_on"]
     list_filter = ["year"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).for_user(request.user)

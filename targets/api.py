@@ -1,12 +1,12 @@
 """REST endpoints: plans in scope, and a plan's completion table (rows the user may see)."""
 
-from rest_framework import serializers, viewsets
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api import router
 from core.dates import today
-from core.models import OrgUnit
+from core.scoping import ScopedViewSet, visible_unit_ids
 
 from . import selectors
 from .models import TargetPlan
@@ -45,18 +45,16 @@ def _row(row, columns) -> dict:
     return {"unit": {"id": row.unit.pk, "name": row.unit.name}, "cells": cells}
 
 
-class PlanViewSet(viewsets.ReadOnlyModelViewSet):
+class PlanViewSet(ScopedViewSet):
+    queryset = TargetPlan.objects.select_related("unit").order_by("-year", "unit__path")
     serializer_class = PlanSerializer
     filterset_fields = ["year", "unit"]
-
-    def get_queryset(self):
-        return selectors.plans_for(self.request.user)
 
     @action(detail=True)
     def completion(self, request, pk=None):
         plan = self.get_object()
         result = selectors.completion(plan, today())
-        visible = set(OrgUnit.objects.for_user(request.user).values_list("pk", flat=True))
+        visible = visible_unit_ids(request.user)
         return Response(
             {
                 "plan": PlanSerializer(plan).data,

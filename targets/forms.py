@@ -40,7 +40,7 @@ class PlanForm(forms.ModelForm):
         widgets = {"issued_on": DateInput(), "notes": forms.Textarea(attrs={"rows": 2})}
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         both = set(data.get("breakdown_metrics") or []) & set(data.get("own_metrics") or [])
         if both:
             raise forms.ValidationError(

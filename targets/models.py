@@ -127,6 +127,11 @@ class PlanMetric(models.Model):
     def __str__(self):
         return f"{self.plan} · {self.metric}"
 
+    @property
+    def header(self) -> str:
+        """The column's header as the plan's notice prints it, e.g. 2018年底高新技术企业数."""
+        return self.metric.header_for(self.plan.year)
+
 
 class TargetValueQuerySet(ScopedQuerySet):
     scope_field = "unit"

@@ -7,16 +7,17 @@ does not grow with the number of towns.
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from core.dates import today
+from core.dates import quarter_ends, today
 from core.models import OrgUnit
 from cultivation import selectors as ladder
 from cultivation.choices import ApplicationKind, ApplicationStatus
 
 from .choices import MetricSource, ProgressMode, Status
-from .models import PlanMetric, TargetPlan
+from .models import Metric, PlanMetric, TargetPlan
 
 # Ladder metrics whose forecast adds pending applications × pass rate, or planned filings.
 CERTIFICATION_METRICS = {"new_hte", "valid_hte"}
@@ -66,10 +67,7 @@ def expected_progress(plan: TargetPlan, on: datetime.date) -> float:
     if plan.progress_mode == ProgressMode.DAY:
         days = (datetime.date(plan.year, 12, 31) - datetime.date(plan.year, 1, 1)).days + 1
         return on.timetuple().tm_yday / days
-    quarter_ends = [
-        datetime.date(plan.year, m, d) for m, d in ((3, 31), (6, 30), (9, 30), (12, 31))
-    ]
-    return sum(on >= end for end in quarter_ends) / 4
+    return sum(on >= end for end in quarter_ends(plan.year)) / 4
 
 
 def status_of(completion: float | None, expected: float, lag_points: int) -> Status | None:
@@ -84,7 +82,7 @@ def status_of(completion: float | None, expected: float, lag_points: int) -> Sta
     return Status.SEVERE
 
 
-def _actuals(metric, plan: TargetPlan, on: datetime.date) -> dict[int, Decimal | int]:
+def _actuals(metric, plan: TargetPlan, on: datetime.date) -> dict[int, Decimal | int | None]:
     if metric.source == MetricSource.REPORTED:
         return reported_actuals(metric, plan, on)
     if metric.baseline:  # last year's closing figure, e.g. 2018年底高企数
@@ -92,11 +90,37 @@ def _actuals(metric, plan: TargetPlan, on: datetime.date) -> dict[int, Decimal |
     return ladder.metric_counts(metric.ladder_metric, plan.year, plan.unit, on)
 
 
-def reported_actuals(metric, plan: TargetPlan, on: datetime.date) -> dict[int, Decimal]:
-    """Actuals the registry cannot know: approved quarterly submissions' year-to-date figures."""
-    from reports.selectors import reported_totals  # reporting builds on targets' catalogue
+# Actuals the registry cannot know come from approved quarterly submissions' year-to-date
+# figures. Quarterly reporting builds on this catalogue (its template lists the reported
+# metrics), so it registers the source at start-up (ReportsConfig.ready) rather than this
+# module importing it: (metric code, year, parent unit, as of) → {unit id: value or None}.
+ReportedSource = Callable[[str, int, OrgUnit, datetime.date], dict[int, Decimal | None]]
+REPORTED_SOURCES: list[ReportedSource] = []
 
-    return reported_totals(metric.code, plan.year, plan.unit, on)
+
+def reported_actuals(
+    metric, plan: TargetPlan, on: datetime.date
+) -> dict[int, Decimal | int | None]:
+    found: dict[int, Decimal | int | None] = {}
+    for source in REPORTED_SOURCES:
+        found.update(source(metric.code, plan.year, plan.unit, on))
+    return found
+
+
+def reported_metrics() -> dict[str, str]:
+    """Code → name of the active metrics towns report themselves (a template's 汇总指标)."""
+    return dict(reported_metric_queryset().values_list("code", "name"))
+
+
+def reported_metric_rows() -> list[tuple[str, str, str]]:
+    """(code, name, unit of measure) of those metrics, in catalogue order."""
+    return list(reported_metric_queryset().values_list("code", "name", "unit"))
+
+
+def reported_metric_queryset():
+    return Metric.objects.filter(source=MetricSource.REPORTED, is_active=True).order_by(
+        "order", "code"
+    )
 
 
 def pass_rates(plan: TargetPlan) -> dict[int, float | None]:
@@ -153,8 +177,6 @@ def completion(plan: TargetPlan, on: datetime.date | None = None) -> Completion:
     on = ladder.as_of_in(plan.year, on or today())
     expected = expected_progress(plan, on)
     columns = list(plan.plan_metrics.select_related("metric"))
-    for column in columns:  # the header as the notice prints it, e.g. 2018年底高新技术企业数
-        column.header = column.metric.header_for(plan.year)
     children = list(plan.unit.children.filter(is_active=True).order_by("order"))
     targets = {(v.metric_id, v.unit_id): v.value for v in plan.values.all()}
     inputs = _forecast_inputs(plan, on)
@@ -199,7 +221,9 @@ def _cell(metric, target, actual, plan, expected) -> Cell:
 
 def _rank(cells: list[Cell]):
     """Competition ranking by completion (1, 2, 2, 4); cells without a target get none."""
-    ranked = sorted((c for c in cells if c.completion is not None), key=lambda c: -c.completion)
+    ranked = sorted(
+        (c for c in cells if c.completion is not None), key=lambda c: -(c.completion or 0)
+    )
     for position, cell in enumerate(ranked, start=1):
         previous = ranked[position - 2] if position > 1 else None
         cell.rank = (

@@ -1,16 +1,17 @@
 """Writes to target plans: create, edit, set values, replace from an imported table. Logged."""
 
 import datetime
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core.changelog import log_change, snapshot
 from core.choices import Action
 from core.models import OrgUnit, User
 from core.scoping import ensure_unit_in_scope
-from core.services import log_change, snapshot
 
 from .models import Metric, PlanMetric, TargetPlan, TargetValue
 
@@ -36,7 +37,7 @@ def _cells(plan: TargetPlan) -> dict[tuple[int, int], Decimal]:
 
 def _cells_for_log(plan: TargetPlan, cells: dict) -> dict:
     metrics = {m.pk: m.name for m in Metric.objects.all()}
-    units = {u.pk: u.label for u in OrgUnit.objects.filter(path__startswith=plan.unit.path)}
+    units = {u.pk: u.label for u in OrgUnit.objects.in_unit(plan.unit)}
     return {
         f"{units.get(u, u)}·{metrics.get(m, m)}": str(v.normalize())
         for (m, u), v in sorted(cells.items())
@@ -55,8 +56,8 @@ def create_plan(
     notes: str = "",
     progress_mode: str = "quarter",
     lag_threshold: int = 20,
-    columns: list[tuple[Metric, str]] = (),
-    own_goals: list[Metric] = (),
+    columns: Sequence[tuple[Metric, str]] = (),
+    own_goals: Sequence[Metric] = (),
 ) -> TargetPlan:
     _guard(actor, unit)
     if TargetPlan.objects.filter(unit=unit, year=year).exists():
@@ -135,7 +136,7 @@ def set_values(
     *,
     actor: User | None,
     plan: TargetPlan,
-    cells: dict[tuple[int, int], Decimal | None],
+    cells: Mapping[tuple[int, int], Decimal | None],
     action: str = Action.UPDATE,
     note: str = "",
 ) -> int:

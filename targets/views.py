@@ -10,27 +10,33 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 
 from core.dates import today
-from core.models import OrgUnit
 from core.params import paginate, unit_param
-from core.scoping import CHANGE, VIEW, can_write, get_for_user_or_404
+from core.scoping import (
+    CHANGE,
+    VIEW,
+    can_change,
+    can_write,
+    get_for_change,
+    get_for_user_or_404,
+    visible_unit_ids,
+)
 from cultivation import selectors as ladder
 from enterprises.selectors import enterprises_for
 
 from . import selectors, services
 from .forms import PlanForm, TableImportForm
+from .io import TableErrors, parse_attachment, write_attachment
 from .models import TargetPlan
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _plan(request, pk, action=VIEW) -> TargetPlan:
-    plan = get_for_user_or_404(TargetPlan.objects.select_related("unit"), request.user, VIEW, pk=pk)
-    if (
-        action == CHANGE
-        and not TargetPlan.objects.for_user(request.user, CHANGE).filter(pk=pk).exists()
-    ):
-        raise PermissionDenied("您只能查看该目标任务，不能修改（只读账号或上级单位下达的任务）。")
-    return plan
+    plans = TargetPlan.objects.select_related("unit")
+    if action == CHANGE:
+        denied = "您只能查看该目标任务，不能修改（只读账号或上级单位下达的任务）。"
+        return get_for_change(plans, request.user, denied=denied, pk=pk)
+    return get_for_user_or_404(plans, request.user, VIEW, pk=pk)
 
 
 @login_required
@@ -45,7 +51,7 @@ def plan_list(request):
 def plan_detail(request, pk):
     plan = _plan(request, pk)
     result = selectors.completion(plan, today())
-    visible = set(OrgUnit.objects.for_user(request.user).values_list("pk", flat=True))
+    visible = visible_unit_ids(request.user)
     rows = [row for row in result.rows if row.unit.pk in visible]  # a town sees its own row
     own_goals = [c for c in result.columns if not c.breakdown]
     return render(
@@ -58,7 +64,7 @@ def plan_detail(request, pk):
             "drillable": visible,  # units whose enterprises this user may list
             "table_columns": [c for c in result.columns if c.breakdown],
             "own_goals": own_goals,
-            "can_edit": TargetPlan.objects.for_user(request.user, CHANGE).filter(pk=pk).exists(),
+            "can_edit": can_change(request.user, plan),
         },
     )
 
@@ -99,7 +105,8 @@ def plan_edit(request, pk):
         "own_metrics": [c.metric for c in columns if not c.breakdown],
         "group": next((c.group for c in columns if c.group), ""),
     }
-    form = PlanForm(request.POST or None, instance=TargetPlan.objects.get(pk=pk), initial=initial)
+    # The form edits its own copy, so `plan` still holds the "before" for the change log.
+    form = PlanForm(request.POST or None, instance=_plan(request, pk, CHANGE), initial=initial)
     form.fields["year"].disabled = True
     if request.method == "POST" and form.is_valid():
         fields = {k: form.cleaned_data[k] for k in PlanForm.Meta.fields if k != "year"}
@@ -149,7 +156,7 @@ def plan_values(request, pk):
             else:
                 messages.success(request, f"已保存，{changed} 个目标值有变化。")
                 return redirect("targets:detail", pk=pk)
-        current = {**current, **{k: v for k, v in cells.items()}}
+        current = {**current, **{k: v for k, v in cells.items() if v is not None}}
     grid = [
         {
             "unit": unit,
@@ -174,8 +181,6 @@ def plan_values(request, pk):
 
 @login_required
 def plan_export(request, pk):
-    from .excel import write_attachment
-
     plan = _plan(request, pk)
     response = HttpResponse(write_attachment(plan), content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(
@@ -186,8 +191,6 @@ def plan_export(request, pk):
 
 @login_required
 def plan_import(request, pk):
-    from .excel import TableErrors, parse_attachment
-
     plan = _plan(request, pk, CHANGE)
     form = TableImportForm(request.POST or None, request.FILES or None)
     errors, preview = [], None
@@ -221,7 +224,7 @@ def drill_down(request, pk):
     if column is None or not column.metric.ladder_metric:
         raise Http404("该指标的实际值不来自企业库，没有企业名单。")
     unit = unit_param(request)
-    if not unit.path.startswith(plan.unit.path):
+    if not unit.is_within(plan.unit):
         raise Http404("该单位不在本目标任务范围内。")
     metric = column.metric
     year = plan.year - 1 if metric.baseline else plan.year

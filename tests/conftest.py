@@ -1,6 +1,14 @@
-"""Persona fixtures shared by every test: the demo org tree and its users (DESIGN.md → Conventions)."""
+"""Persona fixtures shared by every test: the demo org tree and its users (DESIGN.md → Conventions),
+and the whole demo loaded once for the modules that read it."""
+
+import copy
+import uuid
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 
 from core.choices import Role
 from core.demo import load_units, load_users
@@ -13,9 +21,36 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _own_cache(settings):
+    """A cache namespace of each test's own: the cache outlives each test's rolled-back
+    database, and a Redis shared by parallel test processes (whose databases hold the same
+    ids) must neither leak into a test nor be flushed by one."""
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = caches
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Uploaded and generated files (submissions, bulletins) go to a throwaway folder."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture(scope="module")
+def demo_data(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo (武进区 in mid-2019), loaded once for a test module that reads it: inside a
+    transaction rolled back after the module, so each test's own writes are rolled back as
+    usual (a savepoint inside it) and the demo is gone before the next module. Modules using
+    it must not use transactional tests. Use it with `db`: `def demo(demo_data, db): …`."""
+    media = tmp_path_factory.mktemp("demo-media")  # the demo's stored template files
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=str(media)),
+        transaction.atomic(),
+    ):
+        call_command("load_demo", stdout=StringIO())
+        yield
+        transaction.set_rollback(True)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ Money is in 万元 throughout.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
@@ -105,7 +105,7 @@ class Condition:
     message: str
     gap: Decimal | None = None  # how far from passing, in gap_unit; None unless failing
     gap_unit: str = ""
-    numbers: dict[str, JSONScalar] = field(default_factory=dict)
+    numbers: Mapping[str, JSONScalar] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     relative_gap: Decimal | None = None  # gap ÷ requirement, used to rank closeness
 
@@ -130,7 +130,7 @@ class ScorePart:
     note: str
     known: bool = True
     missing: list[str] = field(default_factory=list)
-    numbers: dict[str, JSONScalar] = field(default_factory=dict)
+    numbers: Mapping[str, JSONScalar] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return jsonable(vars(self))
@@ -251,8 +251,10 @@ class FigureTable:
 # --------------------------------------------------------------------------- constructors
 
 
-def passed(code: str, title: str, message: str, **numbers: JSONScalar) -> Condition:
-    return Condition(code, title, Status.PASS, message, numbers=numbers)
+def passed(
+    code: str, title: str, message: str, numbers: Mapping[str, JSONScalar] | None = None
+) -> Condition:
+    return Condition(code, title, Status.PASS, message, numbers=dict(numbers or {}))
 
 
 def failed(
@@ -263,16 +265,31 @@ def failed(
     gap: Decimal | int | None = None,
     gap_unit: str = "",
     relative_gap: Decimal | None = None,
-    **numbers: JSONScalar,
+    numbers: Mapping[str, JSONScalar] | None = None,
 ) -> Condition:
-    gap = None if gap is None else Decimal(gap)
-    relative_gap = Decimal(1) if relative_gap is None else relative_gap
-    return Condition(code, title, Status.FAIL, message, gap, gap_unit, numbers, [], relative_gap)
+    return Condition(
+        code,
+        title,
+        Status.FAIL,
+        message,
+        None if gap is None else Decimal(gap),
+        gap_unit,
+        dict(numbers or {}),
+        [],
+        Decimal(1) if relative_gap is None else relative_gap,
+    )
 
 
-def unknown(code: str, title: str, missing: Sequence[str], **numbers: JSONScalar) -> Condition:
+def unknown(
+    code: str,
+    title: str,
+    missing: Sequence[str],
+    numbers: Mapping[str, JSONScalar] | None = None,
+) -> Condition:
     message = missing_message(missing)
-    return Condition(code, title, Status.UNKNOWN, message, numbers=numbers, missing=list(missing))
+    return Condition(
+        code, title, Status.UNKNOWN, message, numbers=dict(numbers or {}), missing=list(missing)
+    )
 
 
 def missing_message(missing: Sequence[str]) -> str:
@@ -297,7 +314,7 @@ def share_condition(
     unit: str = "万元",
     detail: str = "",
     basis: str = "",
-    **numbers: JSONScalar,
+    numbers: Mapping[str, JSONScalar] | None = None,
 ) -> Condition:
     """PASS when part ÷ whole ≥ minimum (whole > 0); else FAIL, short of minimum·whole − part.
 
@@ -305,10 +322,10 @@ def share_condition(
     up (to 0.1 万元, or to a whole 人) so closing it really is enough.
     """
     share = ratio(part, whole)
-    numbers["ratio"] = dec_str(share)
+    numbers = {**(numbers or {}), "ratio": dec_str(share)}
     text = f"{label} {fmt_pct(share)}{detail}，需 ≥ {fmt_threshold(minimum)}"
     if share >= minimum:
-        return passed(code, title, text + basis, **numbers)
+        return passed(code, title, text + basis, numbers)
     need = minimum * whole
     if unit == "人":
         gap = Decimal(ceil_int(need - part))
@@ -317,7 +334,9 @@ def share_condition(
         gap = ceil_tenth(need - part)
         short = f"还差 {gap} {unit}"
     message = f"{text}，{short}{basis}"
-    return failed(code, title, message, gap=gap, gap_unit=unit, relative_gap=gap / need, **numbers)
+    return failed(
+        code, title, message, gap=gap, gap_unit=unit, relative_gap=gap / need, numbers=numbers
+    )
 
 
 def score_totals(parts: Iterable[ScorePart]) -> tuple[int, int, int]:
@@ -373,7 +392,8 @@ def dec_str(value: Decimal | None, places: int = 6) -> str | None:
     """JSON form of a Decimal: "676.0", "0.05" — no exponent, at most ``places`` decimals."""
     if value is None:
         return None
-    if value.as_tuple().exponent < -places:  # type: ignore[operator]
+    exponent = value.as_tuple().exponent  # an int for every finite Decimal
+    if isinstance(exponent, int) and exponent < -places:
         value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_FLOOR)
     return format(value, "f")
 
@@ -398,7 +418,12 @@ def dedupe(items: Iterable[str]) -> list[str]:
 
 
 def band_part(
-    code: str, title: str, band: tuple[int, int], max_points: int, note: str, **numbers: JSONScalar
+    code: str,
+    title: str,
+    band: tuple[int, int],
+    max_points: int,
+    note: str,
+    numbers: Mapping[str, JSONScalar] | None = None,
 ) -> ScorePart:
     """A part whose band is objective but whose place in the band is expert-judged.
 
@@ -406,11 +431,26 @@ def band_part(
     """
     (low, high), estimated = band, band[1] > band[0]
     return ScorePart(
-        code, title, low, high, (low + high) // 2, max_points, estimated, note, numbers=numbers
+        code,
+        title,
+        low,
+        high,
+        (low + high) // 2,
+        max_points,
+        estimated,
+        note,
+        numbers=dict(numbers or {}),
     )
 
 
 def exact_part(
-    code: str, title: str, points: int, max_points: int, note: str, **numbers: JSONScalar
+    code: str,
+    title: str,
+    points: int,
+    max_points: int,
+    note: str,
+    numbers: Mapping[str, JSONScalar] | None = None,
 ) -> ScorePart:
-    return ScorePart(code, title, points, points, points, max_points, False, note, numbers=numbers)
+    return ScorePart(
+        code, title, points, points, points, max_points, False, note, numbers=dict(numbers or {})
+    )

@@ -143,11 +143,17 @@ def check_registered(profile: Profile, as_of: date) -> Condition:
     anniversary = one_year_after(reg)
     numbers = {"registered_on": reg.isoformat(), "as_of": as_of.isoformat()}
     if anniversary <= as_of:
-        return passed(code, title, f"注册于 {reg}，至 {as_of} 已满一年", **numbers)
+        return passed(code, title, f"注册于 {reg}，至 {as_of} 已满一年", numbers=numbers)
     days = (anniversary - as_of).days
     text = f"注册于 {reg}，至 {as_of} 未满一年，还差 {days} 天"
     return failed(
-        code, title, text, gap=days, gap_unit="天", relative_gap=Decimal(days) / 365, **numbers
+        code,
+        title,
+        text,
+        gap=days,
+        gap_unit="天",
+        relative_gap=Decimal(days) / 365,
+        numbers=numbers,
     )
 
 
@@ -165,12 +171,12 @@ def check_core_ip(table: FigureTable, req: Sequence[int]) -> Condition:
 
     detail = f"Ⅰ类 {count(class1)}、Ⅱ类 {count(class2)}"
     if total >= 1:
-        return passed(code, title, f"{year}年拥有知识产权（{detail}）", **numbers)
+        return passed(code, title, f"{year}年拥有知识产权（{detail}）", numbers=numbers)
     if class1 is None or class2 is None:
         _, missing = table.fetch([(year, "ip_class1"), (year, "ip_class2")])
-        return unknown(code, title, missing, **numbers)
+        return unknown(code, title, missing, numbers=numbers)
     text = f"{year}年无自主知识产权（{detail}），至少还需 1 项"
-    return failed(code, title, text, gap=1, gap_unit="项", **numbers)
+    return failed(code, title, text, gap=1, gap_unit="项", numbers=numbers)
 
 
 def check_tech_field(profile: Profile) -> Condition:
@@ -179,8 +185,10 @@ def check_tech_field(profile: Profile) -> Condition:
     if not tech:
         return unknown(code, title, ["技术领域"])
     if tech in TECH_FIELDS:
-        return passed(code, title, f"技术领域：{TECH_FIELDS[tech]}", tech_field=tech)
-    return failed(code, title, f"技术领域“{tech}”不在八大高新技术领域内", tech_field=tech)
+        return passed(code, title, f"技术领域：{TECH_FIELDS[tech]}", numbers={"tech_field": tech})
+    return failed(
+        code, title, f"技术领域“{tech}”不在八大高新技术领域内", numbers={"tech_field": tech}
+    )
 
 
 def _sums(
@@ -205,11 +213,11 @@ def check_st_staff(table: FigureTable, req: Sequence[int]) -> Condition:
     numbers = {"year": year, "st_staff": st, "staff_total": staff}
     if staff <= 0:
         text = f"{year}年职工总数为 {staff} 人，无法满足科技人员占比要求"
-        return failed(code, title, text, **numbers)
+        return failed(code, title, text, numbers=numbers)
     label = f"{year}年科技人员占比"
     detail = f"（{st}/{staff} 人）"
     return share_condition(
-        code, title, label, st, staff, ST_STAFF_MIN, unit="人", detail=detail, **numbers
+        code, title, label, st, staff, ST_STAFF_MIN, unit="人", detail=detail, numbers=numbers
     )
 
 
@@ -234,12 +242,14 @@ def check_rd_ratio(table: FigureTable, req: Sequence[int]) -> Condition:
     period = period_label(len(req))
     if sales_sum <= 0:
         text = f"{period}销售收入合计为 0，无法满足研发费用占比要求"
-        return failed(code, title, text, **numbers)
+        return failed(code, title, text, numbers=numbers)
     basis = (
         f"（{req[-1]}年销售收入 {fmt_money(latest_sales)}，适用 {fmt_threshold(threshold)} 标准）"
     )
     label = f"{period}研发费用占比"
-    return share_condition(code, title, label, rd_sum, sales_sum, threshold, basis=basis, **numbers)
+    return share_condition(
+        code, title, label, rd_sum, sales_sum, threshold, basis=basis, numbers=numbers
+    )
 
 
 def check_rd_domestic(table: FigureTable, req: Sequence[int]) -> Condition:
@@ -253,9 +263,11 @@ def check_rd_domestic(table: FigureTable, req: Sequence[int]) -> Condition:
     numbers = {"rd_sum": dec_str(rd_sum), "domestic_sum": dec_str(domestic_sum)}
     period = period_label(len(req))
     if rd_sum <= 0:
-        return failed(code, title, f"{period}研发费用合计为 0", **numbers)
+        return failed(code, title, f"{period}研发费用合计为 0", numbers=numbers)
     label = f"{period}境内研发费用占比"
-    return share_condition(code, title, label, domestic_sum, rd_sum, DOMESTIC_RD_MIN, **numbers)
+    return share_condition(
+        code, title, label, domestic_sum, rd_sum, DOMESTIC_RD_MIN, numbers=numbers
+    )
 
 
 def check_hightech_revenue(table: FigureTable, req: Sequence[int]) -> Condition:
@@ -270,9 +282,11 @@ def check_hightech_revenue(table: FigureTable, req: Sequence[int]) -> Condition:
     numbers = {"year": year, "hightech_revenue": dec_str(hightech), "sales_revenue": dec_str(sales)}
     if sales <= 0:
         text = f"{year}年销售收入为 0，无法满足高新技术产品（服务）收入占比要求"
-        return failed(code, title, text, **numbers)
+        return failed(code, title, text, numbers=numbers)
     label = f"{year}年高新技术产品（服务）收入占比"
-    return share_condition(code, title, label, hightech, sales, HIGHTECH_REVENUE_MIN, **numbers)
+    return share_condition(
+        code, title, label, hightech, sales, HIGHTECH_REVENUE_MIN, numbers=numbers
+    )
 
 
 def innovation_score_condition(parts: Sequence[ScorePart]) -> Condition:
@@ -291,14 +305,14 @@ def innovation_score_condition(parts: Sequence[ScorePart]) -> Condition:
         text = f"创新能力得分最高仅 {high} 分（缺失项按满分计），需 > 70 分，至少还差 {gap} 分"
         return _score_fail(code, title, text, gap, missing, numbers)
     if score_passes(low):
-        return passed(code, title, _score_text(parts, low, high, estimate), **numbers)
+        return passed(code, title, _score_text(parts, low, high, estimate), numbers=numbers)
     if unknown_parts:
         return Condition(
             code, title, Status.UNKNOWN, missing_message(missing), numbers=numbers, missing=missing
         )
     text = _score_text(parts, low, high, estimate)
     if score_passes(estimate):
-        return passed(code, title, text, **numbers)
+        return passed(code, title, text, numbers=numbers)
     gap = SCORE_PASS_ABOVE + 1 - estimate
     return _score_fail(code, title, f"{text}，还差 {gap} 分", gap, [], numbers)
 
@@ -313,7 +327,7 @@ def _score_fail(
     code: str, title: str, text: str, gap: int, missing: list[str], numbers: dict
 ) -> Condition:
     relative = Decimal(gap) / (SCORE_PASS_ABOVE + 1)
-    cond = failed(code, title, text, gap=gap, gap_unit="分", relative_gap=relative, **numbers)
+    cond = failed(code, title, text, gap=gap, gap_unit="分", relative_gap=relative, numbers=numbers)
     return replace(cond, missing=list(missing))
 
 
@@ -343,7 +357,7 @@ def ip_part(table: FigureTable, req: Sequence[int]) -> ScorePart:
     class2 = class2 or 0  # only unknown when Class I already decides the band
     low, high = ip_quantity_band(class1, class2)
     if high == 0:
-        return exact_part(code, title, 0, max_points, "无知识产权，得 0 分", **numbers)
+        return exact_part(code, title, 0, max_points, "无知识产权，得 0 分", numbers=numbers)
     held = f"Ⅰ类 {class1} 项" if class1 else f"Ⅱ类 {class2} 项"
     note = (
         f"数量 {low}–{high} 分（{held}）；技术先进程度、核心支持作用、获得方式、参与标准制定"
@@ -368,9 +382,11 @@ def achievements_part(table: FigureTable, req: Sequence[int]) -> ScorePart:
     numbers = {"total": total, "years": len(req), "average": dec_str(average)}
     head = f"{period_label(len(req))}科技成果转化 {total} 项，年均 {average.quantize(Decimal('0.1'))} 项"
     if high == 0:
-        return exact_part(code, title, 0, max_points, f"{head}，不足 1 项，得 0 分", **numbers)
+        return exact_part(
+            code, title, 0, max_points, f"{head}，不足 1 项，得 0 分", numbers=numbers
+        )
     note = f"{head}，属 {low}–{high} 分档，档内由专家评判，按中值估 {(low + high) // 2} 分"
-    return band_part(code, title, (low, high), max_points, note, **numbers)
+    return band_part(code, title, (low, high), max_points, note, numbers=numbers)
 
 
 def rd_org_part(table: FigureTable, req: Sequence[int]) -> ScorePart:
@@ -408,15 +424,15 @@ def growth_part(
     if rate is None:
         year = req[0] if x1 <= 0 else req[1]
         return exact_part(
-            code, title, 0, max_points, f"{year}年{label} ≤ 0，增长率按 0 分计", **numbers
+            code, title, 0, max_points, f"{year}年{label} ≤ 0，增长率按 0 分计", numbers=numbers
         )
     numbers["rate"] = dec_str(rate)
     low, high = growth_band(rate)
     head = f"{label}增长率 {fmt_pct(rate)}"
     if high == 0:
-        return exact_part(code, title, 0, max_points, f"{head}，未增长，得 0 分", **numbers)
+        return exact_part(code, title, 0, max_points, f"{head}，未增长，得 0 分", numbers=numbers)
     note = f"{head}，属 {low}–{high} 分档，档内由专家评判，按中值向下取整估 {(low + high) // 2} 分"
-    return band_part(code, title, (low, high), max_points, note, **numbers)
+    return band_part(code, title, (low, high), max_points, note, numbers=numbers)
 
 
 def period_label(n_years: int) -> str:

@@ -108,10 +108,13 @@ def check_at_most(
     value = values[(year, name)]
     money = unit == "万元"
     numbers = {"year": year, name: dec_str(value) if money else value, "limit": str(limit)}
-    show = fmt_money if money else (lambda x: f"{x} {unit}")
+
+    def show(x: int | Decimal) -> str:
+        return fmt_money(Decimal(x)) if money else f"{x} {unit}"
+
     text = f"{year}年{FIELD_LABELS[name]} {show(value)}，需 ≤ {show(limit)}"
     if value <= limit:
-        return passed(code, title, text, **numbers)
+        return passed(code, title, text, numbers=numbers)
     excess = Decimal(value) - Decimal(limit)
     if money:
         excess = ceil_tenth(excess)  # one decimal, rounded up: "超出 0.1 万元"
@@ -122,7 +125,7 @@ def check_at_most(
         gap=excess,
         gap_unit=unit,
         relative_gap=excess / Decimal(limit),
-        **numbers,
+        numbers=numbers,
     )
 
 
@@ -160,7 +163,7 @@ def sme_score_condition(parts: Sequence[ScorePart]) -> Condition:
             text += f"，科技人员还差 {gap_people} 人"
             need = Decimal(str(st.numbers["need_people"]))
             relative = Decimal(gap_people) / need if need > 0 else Decimal(1)
-            return _fail(code, title, text, gap_people, "人", relative, missing, numbers)
+            return _fail(code, title, text, int(gap_people), "人", relative, missing, numbers)
         return _fail(code, title, text, None, "", Decimal(1), missing, numbers)
     if high < SCORE_MIN:
         gap = SCORE_MIN - high
@@ -171,7 +174,9 @@ def sme_score_condition(parts: Sequence[ScorePart]) -> Condition:
         return _fail(code, title, text, gap, "分", Decimal(gap) / SCORE_MIN, missing, numbers)
     if st.known and score_meets(low, st.estimate):
         shown = f"至少 {low}" if unknown_parts else f" {total}"
-        return passed(code, title, f"评价得分{shown} 分（{breakdown}），需 ≥ 60 分", **numbers)
+        return passed(
+            code, title, f"评价得分{shown} 分（{breakdown}），需 ≥ 60 分", numbers=numbers
+        )
     return Condition(
         code, title, Status.UNKNOWN, missing_message(missing), numbers=numbers, missing=missing
     )
@@ -187,7 +192,7 @@ def _fail(
     missing: list[str],
     numbers: dict,
 ) -> Condition:
-    cond = failed(code, title, text, gap=gap, gap_unit=unit, relative_gap=relative, **numbers)
+    cond = failed(code, title, text, gap=gap, gap_unit=unit, relative_gap=relative, numbers=numbers)
     return replace(cond, missing=list(missing))
 
 
@@ -202,7 +207,12 @@ def st_staff_part(table: FigureTable, year: int) -> ScorePart:
     st, staff = values[(year, "st_staff")], values[(year, "staff_total")]
     if staff <= 0:
         return exact_part(
-            code, title, 0, max_points, f"{year}年职工总数为 {staff} 人，得 0 分", st_staff=st
+            code,
+            title,
+            0,
+            max_points,
+            f"{year}年职工总数为 {staff} 人，得 0 分",
+            numbers={"st_staff": st},
         )
     share = ratio(st, staff)
     points = banded_points(share, ST_SHARE_BANDS)
@@ -215,7 +225,7 @@ def st_staff_part(table: FigureTable, year: int) -> ScorePart:
         "gap_people": ceil_int(need - st) if points == 0 else None,
     }
     note = f"{year}年科技人员占比 {fmt_pct(share)}（{st}/{staff} 人），得 {points} 分"
-    return exact_part(code, title, points, max_points, note, **numbers)
+    return exact_part(code, title, points, max_points, note, numbers=numbers)
 
 
 def rd_part(table: FigureTable, year: int) -> ScorePart:
@@ -251,7 +261,7 @@ def rd_part(table: FigureTable, year: int) -> ScorePart:
         if missing:
             return unknown_part(code, title, max_points, missing)
         note = f"{year}年销售收入与成本费用总额均为 0，研发投入得 0 分"
-        return exact_part(code, title, 0, max_points, note, **numbers)
+        return exact_part(code, title, 0, max_points, note, numbers=numbers)
     points = max(p for p, _ in options)
     note = f"{year}年研发费用" + "、".join(text for _, text in options)
     if len(options) == 2:
@@ -261,7 +271,7 @@ def rd_part(table: FigureTable, year: int) -> ScorePart:
         note += f"；缺少 {'、'.join(missing)}，得分可能更高"
         part = ScorePart(code, title, points, max_points, points, max_points, False, note)
         return replace(part, known=False, missing=missing, numbers=numbers)
-    return exact_part(code, title, points, max_points, note, **numbers)
+    return exact_part(code, title, points, max_points, note, numbers=numbers)
 
 
 def ip_part(table: FigureTable, year: int) -> ScorePart:
@@ -273,4 +283,5 @@ def ip_part(table: FigureTable, year: int) -> ScorePart:
     points = ip_points(class1, class2 or 0)
     held = f"Ⅰ类 {class1} 项" if class1 else f"Ⅱ类 {class2} 项"
     note = f"{year}年拥有{held}，得 {points} 分"
-    return exact_part(code, title, points, max_points, note, ip_class1=class1, ip_class2=class2)
+    numbers = {"ip_class1": class1, "ip_class2": class2}
+    return exact_part(code, title, points, max_points, note, numbers=numbers)

@@ -88,8 +88,8 @@ def test_lockout_expires_after_the_cooloff(client, personas, settings):
     ("url_name", "empty_text"),
     [
         ("reports:index", "暂无报送期次"),
-        ("reports:dashboard", "暂无数据"),
-        ("reports:bulletins", "镇（园区）账号不能查阅"),
+        ("dashboard:page", "暂无数据"),
+        ("bulletins:list", "镇（园区）账号不能查阅"),
     ],
 )
 def test_sections_with_nothing_yet_show_an_empty_state(

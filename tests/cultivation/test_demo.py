@@ -13,8 +13,8 @@ from cultivation.models import Certificate
 
 
 @pytest.fixture
-def demo(db):
-    call_command("load_demo", stdout=StringIO())
+def demo(demo_data, db):
+    """The demo, loaded once for the module (tests/conftest.py)."""
     wujin = OrgUnit.objects.get(name="武进区")
     children = {}
     for child in wujin.children.all():  # the notice names some by short name (高新区), some in full

@@ -9,9 +9,8 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from core.models import ChangeLog
-from cultivation import excel
 from cultivation.choices import ApplicationStatus, HonourType, PoolExit, PoolLevel
-from cultivation.imports import SHEET_NAMES, SHEETS, RowError, build_template, import_ladder
+from cultivation.io.ladder import SHEET_NAMES, SHEETS, build_template, import_ladder
 from cultivation.models import Application, Certificate, Honour, PoolMembership, TechSMEEvaluation
 from tests.enterprises.conftest import code
 
@@ -393,34 +392,6 @@ def test_each_year_format_parses(hutang, typed):
     assert TechSMEEvaluation.objects.get().year == 2019
 
 
-@pytest.mark.parametrize(
-    "typed", ["2019-02-30", "2019/13/1", "三月五日", "2019", 2019, "05/03/2019"]
-)
-def test_impossible_dates_are_refused(typed):
-    with pytest.raises(excel.CellError, match="不是有效的日期"):
-        excel.parse_date(typed)
-
-
-@pytest.mark.parametrize("typed", ["abc", "19", 2019.5, "2019-03", 1800, True])
-def test_impossible_years_are_refused(typed):
-    with pytest.raises(excel.CellError, match="不是有效的年份"):
-        excel.parse_year(typed)
-
-
-def test_numbers_and_text_helpers():
-    assert excel.parse_decimal("１２,３４５.６") == excel.parse_decimal(12345.6)
-    assert str(excel.parse_decimal(0.1)) == "0.1"
-    assert excel.parse_int("1,200") == 1200 and excel.parse_int(None) is None
-    with pytest.raises(excel.CellError, match="“12.5”不是整数"):
-        excel.parse_int("12.5")
-    with pytest.raises(excel.CellError, match="“NaN”不是有效的数字"):
-        excel.parse_decimal("NaN")
-    assert excel.parse_text(201932041200001234) == "201932041200001234"
-    assert excel.parse_text(12.0) == "12" and excel.parse_text(datetime(2019, 3, 5)) == "2019-03-05"
-    assert excel.parse_bool("√") is True and excel.parse_bool("否") is False
-    assert excel.parse_bool("") is None
-
-
 def test_bad_choice_lists_the_allowed_labels(hutang, before):
     pool = {
         "统一社会信用代码": code(1),
@@ -545,12 +516,7 @@ def test_formulas_use_their_cached_values(hutang):
 def test_a_file_that_is_not_a_workbook(hutang, before):
     result = import_ladder(io.BytesIO(b"not a workbook"), actor=hutang)
     assert messages(result) == [
-        "无法读取该文件：请上传 Excel 工作簿（.xlsx）；.xls 文件请先在 Excel 中另存为 .xlsx。"
+        "该文件不是真正的 Excel 工作簿（实际是纯文本（如 CSV））。"
+        "请用 Excel 或 WPS 打开后“另存为”Excel 工作簿（.xlsx）再上传。"
     ]
     assert_unchanged(before, result)
-
-
-def test_row_error_text():
-    assert str(RowError("高企证书", 5, "发证日期", "必填")) == "高企证书 第5行【发证日期】：必填"
-    assert str(RowError("荣誉", 3, "", "已存在。")) == "荣誉 第3行：已存在。"
-    assert str(RowError("", None, "", "无法读取")) == "无法读取"

@@ -16,8 +16,8 @@ from django.urls import reverse
 from core.choices import Action
 from core.models import ChangeLog
 from enterprises import services
+from enterprises.io.resources import EnterpriseResource
 from enterprises.models import Enterprise, EnterpriseYear, TownSpan
-from enterprises.resources import EnterpriseResource
 from enterprises.uscc import with_check_digit
 
 HEADERS = ["统一社会信用代码", "企业名称", "所属镇（园区）", "技术领域", "规上企业", "注册日期"]

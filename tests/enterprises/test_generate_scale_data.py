@@ -155,25 +155,53 @@ def test_ladder_rows_honour_the_model_constraints():
         for record in records:
             record.full_clean()  # field choices, check and unique constraints
 
-    for evaluation in rows[TechSMEEvaluation]:
+    check_evaluations(rows[TechSMEEvaluation], registered)
+    pools_of = check_pools(rows[PoolMembership], registered)
+    applications = {a.pk: a for a in rows[Application]}
+    check_applications(applications, registered)
+    issued = check_certificates(rows[Certificate], applications)
+    for enterprise_id, dates in issued.items():
+        for membership in pools_of[enterprise_id]:
+            # Pool before certification only; one still open then ended that day (认定为高企).
+            assert membership.start <= dates[0]
+            assert membership.end is not None and membership.end <= dates[0]
+    for a in applications.values():
+        first_issue = min(issued.get(a.enterprise_id, [datetime.date.max]))
+        assert (a.kind == ApplicationKind.RENEWAL) == (a.year > first_issue.year)
+    for honour in rows[Honour]:
+        assert honour.expires_year is None or honour.expires_year >= honour.year
+
+    # Plausible shape: roughly 25–35 % certified at some point (wider at this tiny scale).
+    assert 0.15 * ENTERPRISES <= len(issued) <= 0.5 * ENTERPRISES
+    assert any(len(dates) > 1 for dates in issued.values())  # some renew
+
+
+def check_evaluations(evaluations, registered):
+    for evaluation in evaluations:
         assert 2009 <= evaluation.year <= 2018
         assert evaluation.evaluated_on.year == evaluation.year
         assert evaluation.year >= registered[evaluation.enterprise_id].year
 
+
+def check_pools(memberships, registered) -> dict:
+    """Memberships start after registration, end with a reason, never overlap at a level;
+    returns them by enterprise."""
     by_level, pools_of = defaultdict(list), defaultdict(list)
-    for membership in rows[PoolMembership]:
+    for membership in memberships:
         assert membership.start > registered[membership.enterprise_id]
         assert membership.start.year == membership.year
         assert membership.end is None or membership.end >= membership.start
         assert bool(membership.end) == bool(membership.exit_reason)
         by_level[membership.enterprise_id, membership.level].append(membership)
         pools_of[membership.enterprise_id].append(membership)
-    for memberships in by_level.values():  # one level never overlaps itself
-        memberships.sort(key=lambda m: m.start)
-        for before, after in pairwise(memberships):
+    for same_level in by_level.values():  # one level never overlaps itself
+        same_level.sort(key=lambda m: m.start)
+        for before, after in pairwise(same_level):
             assert before.end is not None and before.end < after.start
+    return pools_of
 
-    applications = {a.pk: a for a in rows[Application]}
+
+def check_applications(applications: dict, registered) -> None:
     keys = [(a.enterprise_id, a.year, a.batch) for a in applications.values()]
     assert len(set(keys)) == len(keys)
     statuses = {a.status for a in applications.values()}
@@ -186,13 +214,15 @@ def test_ladder_rows_honour_the_model_constraints():
         assert a.planned_on > registered[a.enterprise_id]
         decided = a.status in (ApplicationStatus.PASSED, ApplicationStatus.FAILED)
         assert (a.decided_on is not None) == decided
-        if a.status != ApplicationStatus.WITHDRAWN:
-            assert a.submitted_on is not None
-        if a.status == ApplicationStatus.SUBMITTED:
-            assert a.year == 2018  # only the last year's are still pending
+        assert a.submitted_on is not None or a.status == ApplicationStatus.WITHDRAWN
+        assert a.status != ApplicationStatus.SUBMITTED or a.year == 2018  # last year's pend
 
+
+def check_certificates(certificates, applications: dict) -> dict:
+    """Each certificate follows its passed application; renewals about 3 years apart.
+    Returns each enterprise's issue dates, in order."""
     issued = defaultdict(list)
-    for certificate in rows[Certificate]:
+    for certificate in certificates:
         application = applications[certificate.application_id]  # every one linked
         assert not certificate.historical
         assert application.enterprise_id == certificate.enterprise_id
@@ -203,23 +233,9 @@ def test_ladder_rows_honour_the_model_constraints():
         assert re.fullmatch(rf"GR{certificate.issued_on.year}99\d{{6}}", certificate.number)
         issued[certificate.enterprise_id].append(certificate.issued_on)
     passed = {pk for pk, a in applications.items() if a.status == ApplicationStatus.PASSED}
-    assert passed == {c.application_id for c in rows[Certificate]}
-
-    for enterprise_id, dates in issued.items():
+    assert passed == {c.application_id for c in certificates}
+    for dates in issued.values():
         dates.sort()
-        for before, after in pairwise(dates):  # renewals, about 3 years apart
+        for before, after in pairwise(dates):
             assert after - before >= datetime.timedelta(days=2 * 365 + 250)
-        for membership in pools_of[enterprise_id]:
-            # Pool before certification only; one still open then ended that day (认定为高企).
-            assert membership.start <= dates[0]
-            assert membership.end is not None and membership.end <= dates[0]
-    for a in applications.values():
-        first_issue = min(issued.get(a.enterprise_id, [datetime.date.max]))
-        assert (a.kind == ApplicationKind.RENEWAL) == (a.year > first_issue.year)
-
-    for honour in rows[Honour]:
-        assert honour.expires_year is None or honour.expires_year >= honour.year
-
-    # Plausible shape: roughly 25–35 % certified at some point (wider at this tiny scale).
-    assert 0.15 * ENTERPRISES <= len(issued) <= 0.5 * ENTERPRISES
-    assert any(len(dates) > 1 for dates in issued.values())  # some renew
+    return issued

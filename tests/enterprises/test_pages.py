@@ -1,6 +1,7 @@
 """The registry as each persona sees it: list, filters, detail, forms, exports and API."""
 
 import csv
+import datetime
 import io
 
 import pytest
@@ -227,3 +228,13 @@ def test_same_name_in_two_towns_is_flagged(client_for, district, hutang, registr
     assert page.count("常州同名科技有限公司") == 1 and "湖塘" in page and "牛塘" in page
     own_only = client_for(hutang).get(reverse("enterprises:duplicates")).content.decode()
     assert "没有需要核查的同名企业" in own_only  # a town sees no other town's records
+
+
+def test_the_edit_form_shows_the_registration_date_a_browser_can_read(client_for, hutang, registry):
+    # <input type="date"> only reads yyyy-mm-dd: a value shown as 2018/03/01 would be blank,
+    # and saving the form would erase it.
+    enterprise = registry[("湖塘镇", "常州湖塘精密机械有限公司")]
+    enterprise.registered_on = datetime.date(2018, 3, 1)
+    enterprise.save()
+    page = client_for(hutang).get(reverse("enterprises:edit", args=[enterprise.pk]))
+    assert 'type="date" name="registered_on" value="2018-03-01"' in page.content.decode()

@@ -15,10 +15,12 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from core.sheets import check_file
 from enterprises import services as enterprise_services
 from reports.columns import DATA_SHEET, DEFAULT_COLUMNS, SUMMARY_SHEET, columns_for
+from reports.io.reading import read_upload
+from reports.io.validation import validate_upload
 from reports.models import ReportingPeriod
-from reports.upload import check_file, read_upload, validate_upload
 from tests.enterprises.conftest import code
 
 FILES = Path(__file__).parent / "files"
@@ -125,8 +127,8 @@ def big_rows(n: int, *, start: int = 1000) -> list[list]:
 
 
 def parse(data: bytes, file_name: str = "上报.xlsx", *, period, columns=None, **kwargs):
-    kind = check_file(file_name, data, max_bytes=MAX_BYTES)
-    return read_upload(data, kind, columns=columns or columns_for(period.columns), **kwargs)
+    check_file(file_name, data, max_bytes=MAX_BYTES)
+    return read_upload(data, columns=columns or columns_for(period.columns), **kwargs)
 
 
 def pipeline(data: bytes, file_name: str = "上报.xlsx", *, period, unit, user, **kwargs):

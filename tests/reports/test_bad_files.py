@@ -14,10 +14,10 @@ import pytest
 from openpyxl import Workbook
 
 from core.models import ChangeLog
+from core.sheets import FileRejected
 from enterprises import services as enterprise_services
 from enterprises.models import Enterprise, EnterpriseYear
 from reports.columns import DATA_SHEET, DEFAULT_COLUMNS, SUMMARY_SHEET, columns_for
-from reports.upload import UploadRejected
 from tests.enterprises.conftest import code
 from tests.reports import (
     BIFF8_BOF,
@@ -300,7 +300,7 @@ def test_bad_file(case, period, year_2019, units, hutang):  # noqa: F811
     try:
         preview = pipeline(data, file_name, period=period, unit=units["湖塘镇"], user=hutang)
         problems = preview.problems
-    except UploadRejected as exc:
+    except FileRejected as exc:
         problems = exc.problems
 
     found = [p for p in problems if case.message in p.message]

@@ -1,5 +1,5 @@
-"""Scheduled notices: deadline reminders, overdue notices, certificate expiry, annual reports —
-each to the right unit's users only, on its day (or a caught-up day), and never twice."""
+"""Quarterly reporting's scheduled notices: deadline reminders and overdue notices — each to
+the right unit's users only, on its day (or a caught-up day), and never twice."""
 
 from datetime import date
 from io import StringIO
@@ -8,12 +8,9 @@ import pytest
 from django.core.management import call_command
 
 from core.models import Notification
-from core.notifications import notify
-from cultivation.models import Certificate
-from cultivation.selectors import valid_hte_ids
-from enterprises.models import Enterprise
+from core.notifications import NoticeJob, notify, run_jobs
 from htportal.celery import app as celery_app
-from reports import notices
+from reports import tasks as notices
 from reports.models import Submission
 from reports.services import open_period
 
@@ -46,12 +43,6 @@ def submit(period, unit):
 
 def inbox(user) -> list[Notification]:
     return list(Notification.objects.filter(recipient=user).order_by("id"))
-
-
-@pytest.fixture
-def demo(db, settings):
-    settings.PORTAL_TODAY = date(2019, 7, 15)
-    call_command("load_demo", stdout=StringIO())
 
 
 # --- (a) reminders -----------------------------------------------------------------------------
@@ -148,79 +139,14 @@ def test_the_daily_task_runs_for_the_portals_today(period, hutang, settings):
     assert "将于2019年7月10日截止" in inbox(hutang)[0].title
 
 
-def test_one_failing_job_does_not_stop_the_others(period, hutang, monkeypatch):
+def test_one_failing_job_does_not_stop_the_others(period, hutang):
     def broken(on):
         raise ValueError("boom")
 
-    monkeypatch.setitem(notices.DAILY_JOBS, "expiry", broken)
-    with pytest.raises(RuntimeError, match="expiry"):
-        notices.run_daily(date(2019, 7, 11))
+    jobs = [NoticeJob("broken", "坏任务", broken), *notices.NOTICE_JOBS]
+    with pytest.raises(RuntimeError, match="坏任务"):
+        run_jobs(jobs, date(2019, 7, 11))
     assert len(inbox(hutang)) == 1  # the overdue job still ran
-
-
-# --- (c) certificates expiring this year -------------------------------------------------------
-
-
-def test_each_town_gets_only_its_own_expiring_certificates(demo, hutang, niutang, district):
-    assert notices.send_expiry_notices(date(2019, 1, 14)) == 0  # not yet the day
-    notices.send_expiry_notices(date(2019, 1, 15))
-    expiring = Certificate.objects.filter(expires_on__year=2019, revoked_on__isnull=True)
-    # Certificate numbers are unique (demo enterprise names can repeat across towns).
-    own = set(expiring.filter(enterprise__town=hutang.unit).values_list("number", flat=True))
-    others = set(expiring.filter(enterprise__town=niutang.unit).values_list("number", flat=True))
-    assert len(own) == 9 and others
-
-    [notice] = inbox(hutang)
-    assert "湖塘镇共 9 家" in notice.title
-    lines = notice.body.splitlines()[1:]
-    assert len(lines) == 9
-    assert {number for number in own if number in notice.body} == own
-    assert not any(number in notice.body for number in others)  # never 牛塘镇's certificates
-    assert "2019年" in lines[0] and "到期" in lines[0]
-
-    [niutang_notice] = inbox(niutang)
-    assert not any(number in niutang_notice.body for number in own)
-
-    [summary] = inbox(district)
-    assert "湖塘镇 9 家" in summary.body and "共 148 家" in summary.title  # the 附件's 到期数
-    assert not any(number in summary.body for number in own)  # counts, not lists
-
-
-def test_the_expiry_notice_is_sent_once_a_year_on_its_configured_day(demo, hutang, settings):
-    settings.EXPIRY_NOTICE_MONTH_DAY = "02-01"
-    assert notices.send_expiry_notices(date(2019, 1, 15)) == 0
-    assert notices.send_expiry_notices(date(2019, 2, 3)) > 0  # caught up
-    assert notices.send_expiry_notices(date(2019, 2, 4)) == 0
-    assert notices.send_expiry_notices(date(2019, 2, 20)) == 0  # past the catch-up days
-    assert len(inbox(hutang)) == 1
-
-
-# --- (d) annual reports ------------------------------------------------------------------------
-
-
-def test_annual_report_reminder_lists_the_towns_own_certified_enterprises(
-    demo, hutang, niutang, district, settings
-):
-    assert notices.send_annual_report_reminders(date(2019, 5, 14)) == 0
-    notices.send_annual_report_reminders(date(2019, 5, 15))
-    [notice] = inbox(hutang)
-    assert "2018年度高企年报提醒" in notice.title and "32 家" in notice.title  # 2018年底 32 家
-    assert "2019年5月31日前" in notice.body
-    own = notice.body.splitlines()[-1].split("、")
-    niutang_names = inbox(niutang)[0].body.splitlines()[-1].split("、")
-    assert (len(own), len(niutang_names)) == (32, 14)
-    holders = Enterprise.objects.filter(pk__in=valid_hte_ids(date(2018, 12, 31)))
-    assert sorted(own) == sorted(holders.filter(town=hutang.unit).values_list("name", flat=True))
-    assert not any(name in own for name in set(niutang_names) - set(own))
-    assert inbox(district) == []  # the towns follow up with their enterprises
-    assert notices.send_annual_report_reminders(date(2019, 5, 16)) == 0  # once
-
-
-def test_annual_report_day_is_configurable_and_ends_with_may(demo, hutang, settings):
-    settings.ANNUAL_REPORT_NOTICE_DAY = 28
-    assert notices.send_annual_report_reminders(date(2019, 5, 15)) == 0
-    assert notices.send_annual_report_reminders(date(2019, 6, 1)) == 0  # after the due date
-    assert notices.send_annual_report_reminders(date(2019, 5, 31)) > 0
 
 
 # --- the schedule ------------------------------------------------------------------------------
@@ -229,9 +155,7 @@ def test_annual_report_day_is_configurable_and_ends_with_may(demo, hutang, setti
 def test_the_daily_schedule_is_registered_after_migrate(db):
     from django_celery_beat.models import PeriodicTask
 
-    import reports.tasks  # noqa: F401  (registers the tasks, as the worker's autodiscovery does)
-
-    task = PeriodicTask.objects.get(name="每日提醒（报送/到期/年报）")
+    task = PeriodicTask.objects.get(name="每日提醒（报送截止/逾期）")
     assert task.task == "reports.daily_notices" and task.enabled
     assert (task.crontab.hour, task.crontab.minute) == ("8", "0")
     assert str(task.crontab.timezone) == "Asia/Shanghai"

@@ -1,7 +1,6 @@
 """Quarterly submissions end to end: template → fill → upload → preview → confirm → review."""
 
 import io
-import threading
 from datetime import date, timedelta
 from decimal import Decimal
 from io import StringIO
@@ -9,7 +8,6 @@ from io import StringIO
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
-from django.db import connection
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -17,11 +15,10 @@ from core.models import ChangeLog, Notification, User
 from core.selectors import history_for
 from enterprises.models import EnterpriseYear
 from reports import selectors, services
-from reports.choices import JobStatus, SubmissionStatus
+from reports.choices import JobStatus
 from reports.columns import DATA_SHEET
+from reports.io.template import build_template
 from reports.models import ReportingPeriod, Submission, UploadJob, UploadRow
-from reports.staging import staged_rows
-from reports.upload import build_template
 
 DEADLINE = date(2019, 4, 15)
 
@@ -293,64 +290,6 @@ def test_import_quarterly_command(period, units, tmp_path):
         call_command("import_quarterly", str(path), "--unit", "湖塘镇", "--period", "2019Q3")
 
 
-@pytest.mark.skipif(
-    connection.vendor == "sqlite", reason="needs real concurrent connections (PostgreSQL leg)"
-)
-@pytest.mark.django_db(transaction=True)
-def test_two_concurrent_uploads_end_with_one_consistent_current_version(settings):
-    from core.demo import load_units, load_users
-    from enterprises import services as registry
-    from tests.enterprises.conftest import code
-
-    settings.PORTAL_TODAY = date(2019, 4, 10)
-    load_units()
-    load_users()
-    hutang_user = User.objects.get(username="hutang")
-    unit = hutang_user.unit
-    registry.create_enterprise(actor=None, uscc=code(1), name="并发测试企业", town=unit)
-    period = services.open_period(
-        actor=None,
-        unit=unit.parent,
-        year=2019,
-        quarter=1,
-        window_start=date(2019, 4, 1),
-        deadline=DEADLINE,
-    )
-    jobs = [
-        upload(
-            period,
-            unit,
-            hutang_user,
-            filled(period, unit, {code(1): {"职工总数": staff}}),
-            name=f"{staff}.xlsx",
-        )
-        for staff in (100, 200)
-    ]
-    errors = []
-
-    def confirm(job):
-        try:
-            services.confirm_upload(actor=hutang_user, job=job)
-        except Exception as exc:  # report, don't hide: the assertion below shows it
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=confirm, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    versions = list(Submission.objects.filter(period=period, unit=unit).order_by("version"))
-    assert [s.version for s in versions] == [1, 2]
-    current = versions[-1]
-    staff = EnterpriseYear.objects.get(enterprise__uscc=code(1), year=2019).staff_total
-    [(_, values)] = staged_rows(current.job_id, ["staff_total"]).values()
-    assert str(staff) == values["staff_total"]  # the data match the latest version
-    assert current.status == SubmissionStatus.SUBMITTED
-
-
 def _upload_file(data: bytes, name: str):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -387,7 +326,7 @@ def test_previews_nobody_confirms_expire_and_give_back_their_rows(period, units,
 
     from django.utils import timezone
 
-    from reports.staging import expire_previews
+    from reports.io.staging import expire_previews
 
     unit = units["湖塘镇"]
     old, fresh = (upload(period, unit, hutang, filled(period, unit, {})) for _ in range(2))

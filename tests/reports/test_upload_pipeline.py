@@ -2,23 +2,15 @@
 
 import datetime
 import json
-from decimal import Decimal
 
 import pytest
 from openpyxl import Workbook
 
-from cultivation.excel import CellError
 from enterprises.models import Enterprise
 from reports.columns import DATA_SHEET, SUMMARY_SHEET, Column, columns_for
-from reports.upload import (
-    Problem,
-    build_template,
-    parse_day,
-    parse_number,
-    validate_upload,
-)
-from reports.upload.reading import GUIDE_SHEET, header_key
-from reports.upload.validation import SAMPLE_CREATES, SAMPLE_UPDATES
+from reports.io.reading import GUIDE_SHEET
+from reports.io.template import build_template
+from reports.io.validation import SAMPLE_CREATES, SAMPLE_UPDATES, validate_upload
 from tests.enterprises.conftest import code
 from tests.reports import (
     FILES,
@@ -200,88 +192,6 @@ def test_stored_preview_lists_samples_not_every_row(run, period, hutang_unit, hu
     assert len(data["creates"]) == SAMPLE_CREATES and "rows" not in data
 
 
-def test_problem_text():
-    problem = Problem(DATA_SHEET, 5, "科技人员数", "科技人员数（120）不能大于职工总数（100）")
-    assert (
-        str(problem) == "企业季度数据 第5行【科技人员数】：科技人员数（120）不能大于职工总数（100）"
-    )
-    assert str(Problem(message="文件是空的")) == "文件是空的"
-    assert str(Problem("汇总指标", None, "", "x")) == "汇总指标：x"
-
-
-# --- values as people type them ---------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("raw", "kind", "expected"),
-    [
-        ("１２３", "int", 123),
-        ("  12 ", "int", 12),
-        ("12人", "int", 12),
-        (12.0, "int", 12),
-        ("1,234.5", "money", Decimal("1234.50")),
-        ("１，２３４．５", "money", Decimal("1234.50")),
-        ("30万元", "money", Decimal("30.00")),
-        (" 30 万元 ", "money", Decimal("30.00")),
-        (100.025, "money", Decimal("100.03")),  # a formula's float, rounded to the cent
-        (0.1 + 0.2, "money", Decimal("0.30")),
-        (1234, "money", Decimal("1234.00")),
-        ("-12.5", "money", Decimal("-12.50")),  # the sign is the caller's business
-        ("—", "money", None),
-        ("-", "int", None),
-        ("", "money", None),
-        ("   ", "int", None),
-        (None, "money", None),
-    ],
-)
-def test_parse_number(raw, kind, expected):
-    value = parse_number(raw, kind)
-    assert value == expected and type(value) is type(expected)
-
-
-@pytest.mark.parametrize(
-    ("raw", "kind", "message"),
-    [
-        ("一百", "int", "“一百”不是有效的数字"),
-        ("12,34", "money", "“12,34”不是有效的数字"),  # not a thousands separator
-        ("1e5", "money", "不是有效的数字"),
-        ("12.5", "int", "“12.5”不是整数"),
-        (True, "int", "应填写数字"),
-        (datetime.date(2019, 3, 5), "money", "“2019-03-05”是日期"),
-        ("30万元", "int", "不是有效的数字"),
-        (1e13, "money", "数值过大"),
-    ],
-)
-def test_parse_number_refuses(raw, kind, message):
-    with pytest.raises(CellError, match=message):
-        parse_number(raw, kind)
-
-
-@pytest.mark.parametrize(
-    "raw",
-    [
-        "2019年3月5日",
-        "2019.3.5",
-        "2019/3/5",
-        "2019-03-05",
-        "２０１９年３月５日",
-        "20190305",
-        43529,  # the Excel serial of 2019-03-05
-        43529.0,
-        datetime.date(2019, 3, 5),
-        datetime.datetime(2019, 3, 5, 0, 0),
-    ],
-)
-def test_parse_day(raw):
-    assert parse_day(raw) == datetime.date(2019, 3, 5)
-
-
-def test_parse_day_refuses_and_blanks():
-    assert parse_day("") is None and parse_day(None) is None
-    with pytest.raises(CellError, match="不是有效的日期"):
-        parse_day("2019年13月1日")
-
-
 def test_date_column_read_from_the_file(period):  # noqa: F811
     columns = [*columns_for(["staff_total"]), Column("registered_on", "注册日期", "date")]
     wb = workbook(
@@ -297,13 +207,6 @@ def test_date_column_read_from_the_file(period):  # noqa: F811
     parsed = parse(to_bytes(wb), period=period, columns=columns)
     assert parsed.problems == []
     assert {r.values["registered_on"] for r in parsed.rows} == {datetime.date(2019, 3, 5)}
-
-
-def test_header_normalisation():
-    assert header_key(" 统一社会\n信用代码 ") == header_key("统一社会信用代码")
-    assert header_key("销售收入") == header_key("销售收入（万元）") == header_key("销售收入(万元)")
-    assert header_key("*职工总数") == header_key("职工总数")
-    assert header_key("Ⅰ类知识产权数") == header_key("I类知识产权数")
 
 
 def test_headers_as_people_retype_them(run, year_2019):  # noqa: F811

@@ -2,10 +2,8 @@
 
 from datetime import date
 from decimal import Decimal
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
 from core.models import OrgUnit
 from core.seeds import WUJIN_2019_ROWS
@@ -17,8 +15,7 @@ MID_2019 = date(2019, 7, 15)
 
 
 @pytest.fixture
-def plan(db):
-    call_command("load_demo", stdout=StringIO())
+def plan(demo_data, db):
     return TargetPlan.objects.get(year=2019, unit__name="武进区")
 
 

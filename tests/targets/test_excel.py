@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 from openpyxl import Workbook, load_workbook
 
 from core.seeds import WUJIN_2019_ROWS, WUJIN_2019_TITLE, WUJIN_2019_TOTAL
-from targets.excel import TableErrors, parse_attachment, write_attachment
+from targets.io import TableErrors, parse_attachment, write_attachment
 from targets.models import Metric, TargetPlan, TargetValue
 from targets.services import create_plan, replace_table, set_values
 
@@ -271,7 +271,7 @@ def test_text_in_a_numeric_cell_is_reported_with_row_and_column(wujin):
     wb = seed_workbook()
     wb.active["C8"] = "五"
     errors = errors_of(wb, wujin)
-    assert errors == ["工作表“附件”第8行C列：“五”不是数字"]
+    assert errors == ["工作表“附件”第8行C列：“五”不是有效的数字"]
 
 
 def test_unknown_header_is_reported_by_column(wujin):
@@ -294,7 +294,7 @@ def test_all_errors_are_collected(wujin):
     errors = errors_of(wb, wujin)
     assert len(errors) >= 4
     assert any("“太湖湾”不是武进区的下级单位" in e for e in errors)
-    assert any("第8行C列：“abc”不是数字" in e for e in errors)
+    assert any("第8行C列：“abc”不是有效的数字" in e for e in errors)
     assert any("B列" in e and "“企业总数”" in e for e in errors)
     assert any("第9行D列" in e and "负数" in e for e in errors)
 

@@ -19,7 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -73,7 +73,7 @@ class Build:
         return random.Random(f"{self.seed}:{step}")
 
     def enterprises(self):
-        return Enterprise.objects.filter(town__path__startswith=self.district.path)
+        return Enterprise.objects.in_unit(self.district)
 
     @cached_property
     def enterprise_keys(self) -> list[tuple[int, int, bool]]:
@@ -122,7 +122,7 @@ def _make_enterprises(build: Build) -> str:
 
 
 def _spans(build: Build):
-    return TownSpan.objects.filter(enterprise__town__path__startswith=build.district.path)
+    return TownSpan.objects.filter(enterprise__in=Enterprise.objects.in_unit(build.district))
 
 
 def _make_town_spans(build: Build) -> str:
@@ -132,7 +132,7 @@ def _make_town_spans(build: Build) -> str:
 
 
 def _years(build: Build):
-    return EnterpriseYear.objects.filter(enterprise__town__path__startswith=build.district.path)
+    return EnterpriseYear.objects.in_unit(build.district)
 
 
 def _make_indicator_years(build: Build) -> str:
@@ -162,7 +162,7 @@ LADDER_CHUNK = 20_000  # enterprises whose rows are generated and loaded togethe
 
 
 def _ladder(build: Build, model):
-    return model.objects.filter(enterprise__town__path__startswith=build.district.path)
+    return model.objects.in_unit(build.district)
 
 
 def _delete_ladder(build: Build) -> int:
@@ -192,7 +192,8 @@ def _make_ladder(build: Build) -> str:
     keys = list(
         build.enterprises().order_by("id").values_list("id", "registered_on", "above_scale")
     )
-    counts, certificates = Counter(), []
+    counts: Counter[str] = Counter()
+    certificates: list[tuple] = []
     for i in range(0, len(keys), LADDER_CHUNK):
         for key in keys[i : i + LADDER_CHUNK]:
             gen.enterprise(*key)
@@ -312,7 +313,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {step.name}: 已存在，跳过")
                 continue
             with transaction.atomic():
-                self._timed(step.name, lambda step=step: step.run(build))
+                self._timed(step.name, partial(step.run, build))
             ran += 1
         if not ran:
             self.stdout.write(

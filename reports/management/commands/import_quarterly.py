@@ -8,6 +8,7 @@ from core.models import OrgUnit
 
 from ... import services
 from ...choices import JobStatus
+from ...io.processing import process_job
 from ...models import ReportingPeriod
 
 
@@ -39,7 +40,7 @@ class Command(BaseCommand):
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
         if job.status != JobStatus.READY:  # a big file runs as a task: wait for it here
-            services.process_job(job.pk)
+            process_job(job.pk)
             job.refresh_from_db()
         result = job.result
         if job.status != JobStatus.READY:

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
 from core.models import OrgUnit
-from targets.excel import write_attachment
+from targets.io import write_attachment
 from targets.models import TargetPlan
 
 

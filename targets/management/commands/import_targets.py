@@ -5,8 +5,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from targets.excel import TableErrors, parse_attachment
-from targets.excel_read import fmt
+from targets.io import TableErrors, parse_attachment
+from targets.io.read import fmt
 from targets.models import TargetPlan
 from targets.services import create_plan, replace_table
 
@@ -50,7 +50,7 @@ class Command(BaseCommand):
         note = f"从文件“{path.name}”导入"
         with transaction.atomic():
             created = plan is None
-            if created:
+            if plan is None:
                 plan = create_plan(
                     actor=None, unit=org, year=year, title=table.title, columns=table.columns
                 )

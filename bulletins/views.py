@@ -1,0 +1,95 @@
+"""通报 pages: the list (scoped), generating one on demand, the Excel file, the print page.
+
+A bulletin holds every town's row, so it is scoped by its unit (the district): district
+staff and leaders of that unit or above see it; a town sees none. Only who may change the
+plan's unit generates one (district staff, administrators) — leaders read.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
+
+from core.dates import today
+from core.http import AuthedRequest
+from core.params import paginate
+from core.scoping import get_for_user_or_404
+
+from . import services
+from .forms import BulletinForm
+from .io import write_xlsx
+from .models import Bulletin
+from .selectors import issuable_plans
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _list(
+    request: AuthedRequest, form: BulletinForm | None = None, status: int = 200
+) -> HttpResponse:
+    user = request.user
+    plans = issuable_plans(user)
+    if form is None and plans.exists():
+        current = plans.filter(year=today().year).first() or plans.first()
+        form = BulletinForm(user=user, initial={"plan": current, "as_of": today()})
+    queryset = Bulletin.objects.for_user(user).select_related("unit", "created_by")
+    context = {
+        **paginate(request, queryset, 20),
+        "form": form,
+        # A user whose unit has no units below it (a town) is not shown bulletins at all.
+        "town_user": bool(user.unit and not user.unit.children.exists())
+        and not user.is_portal_admin,
+        "day_of_month": getattr(settings, "BULLETIN_DAY_OF_MONTH", 5),
+    }
+    return render(request, "bulletins/list.html", context, status=status)
+
+
+@login_required
+def bulletin_list(request: AuthedRequest) -> HttpResponse:
+    return _list(request)
+
+
+@login_required
+@require_POST
+def bulletin_create(request: AuthedRequest) -> HttpResponse:
+    if not issuable_plans(request.user).exists():
+        raise PermissionDenied("只有区科技局工作人员可以生成通报；领导可查阅已生成的通报。")
+    form = BulletinForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return _list(request, form, status=400)
+    bulletin = services.issue_bulletin(
+        actor=request.user, plan=form.cleaned_data["plan"], on=form.cleaned_data["as_of"]
+    )
+    messages.success(
+        request, f"已生成“{bulletin.title}”（截至{bulletin.as_of:%Y-%m-%d}），并已发送给领导。"
+    )
+    return redirect("bulletins:list")
+
+
+def _bulletin(request: AuthedRequest, pk: int) -> Bulletin:
+    return get_for_user_or_404(Bulletin.objects.select_related("unit"), request.user, pk=pk)
+
+
+@login_required
+def bulletin_print(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The page as issued (stored HTML, styles inlined)."""
+    return HttpResponse(_bulletin(request, pk).html)
+
+
+@login_required
+def bulletin_xlsx(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    bulletin = _bulletin(request, pk)
+    name = f"{bulletin.title}（截至{bulletin.as_of:%Y%m%d}）.xlsx"
+    if bulletin.xlsx and bulletin.xlsx.storage.exists(bulletin.xlsx.name or ""):
+        return FileResponse(
+            bulletin.xlsx.open("rb"), as_attachment=True, filename=name, content_type=XLSX
+        )
+    # The media volume lost the file: the stored data rebuild the same workbook.
+    response = HttpResponse(write_xlsx(bulletin.data), content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response

@@ -1,0 +1,160 @@
+"""The ladder's scheduled notices: each town's 高企 certificates expiring this year (once a
+year), and the 年报 (annual report) reminder before 31 May.
+
+A town's notice is about that town only: enterprise lists are read through the recipient's
+own scope (`Enterprise.objects.for_user`) and narrowed to the town, never computed for the
+district and then filtered.
+"""
+
+import datetime
+
+from celery import shared_task
+from django.conf import settings
+from django.urls import reverse
+
+from core.choices import Role
+from core.dates import today
+from core.models import OrgUnit
+from core.notifications import (
+    NoticeJob,
+    catch_up_days,
+    chinese_date,
+    is_due,
+    notify,
+    run_jobs,
+    users_of,
+)
+from core.schedules import Schedule
+from core.selectors import districts
+from enterprises.models import Enterprise
+
+from .selectors import expiring_certificates, valid_hte_ids
+
+ANNUAL_REPORT_DUE = (5, 31)  # 《高新技术企业认定管理办法》: 每年5月底前填报上一年度报表
+
+
+def expiry_notice_day(year: int) -> datetime.date:
+    month, day = str(getattr(settings, "EXPIRY_NOTICE_MONTH_DAY", "01-15")).split("-")
+    return datetime.date(year, int(month), int(day))
+
+
+def annual_report_notice_day(year: int) -> datetime.date:
+    return datetime.date(year, 5, int(getattr(settings, "ANNUAL_REPORT_NOTICE_DAY", 15)))
+
+
+def _towns(district: OrgUnit):
+    return district.children.filter(is_active=True).order_by("order", "name")
+
+
+def _certificate_line(n: int, cert) -> str:
+    renewing = "，已申报重新认定" if cert.renewing else ""
+    return (
+        f"{n}. {cert.enterprise.name}（证书 {cert.number}，{chinese_date(cert.expires_on)}到期"
+        f"{renewing}）"
+    )
+
+
+def send_expiry_notices(on: datetime.date) -> int:
+    """Once a year: each town's users get their own certificates expiring this year; the
+    district staff get the count per town."""
+    if not is_due(on, expiry_notice_day(on.year)):
+        return 0
+    year, sent = on.year, 0
+    link = f"{reverse('cultivation:expiring')}?year={year}"
+    for district in districts():
+        counts = []
+        for town in _towns(district):
+            counts.append(
+                (town, expiring_certificates(Enterprise.objects.in_unit(town), year).count())
+            )
+            for user in users_of(town):
+                # The recipient's own scope, narrowed to this town: nothing else can leak in.
+                mine = Enterprise.objects.for_user(user).in_unit(town)
+                certificates = list(expiring_certificates(mine, year))
+                if not certificates:
+                    continue
+                lines = [_certificate_line(n, c) for n, c in enumerate(certificates, start=1)]
+                sent += len(
+                    notify(
+                        [user],
+                        title=f"{year}年高企证书到期提醒：{town}共 {len(certificates)} 家",
+                        body=(
+                            f"{town}以下 {len(certificates)} 家高新技术企业的证书将于{year}年到期，"
+                            "须在当年申报重新认定，请提前组织准备：\n" + "\n".join(lines)
+                        ),
+                        link=link,
+                        dedupe=f"expiry:{year}:unit{town.pk}",
+                    )
+                )
+        total = sum(n for _, n in counts)
+        if not total:
+            continue
+        per_town = "；".join(f"{t.notice_name} {n} 家" for t, n in counts if n)
+        sent += len(
+            notify(
+                users_of(district, roles=[Role.DISTRICT_STAFF]),
+                title=f"{year}年高企证书到期提醒：{district}共 {total} 家",
+                body=f"{year}年到期的高企证书共 {total} 家，其中：{per_town}。各单位已收到本单位名单。",
+                link=link,
+                dedupe=f"expiry:{year}:unit{district.pk}",
+            )
+        )
+    return sent
+
+
+def send_annual_report_reminders(on: datetime.date) -> int:
+    """Before 31 May: each town's users get the 高企 that must file last year's report —
+    those holding a valid certificate at the end of last year."""
+    due = annual_report_notice_day(on.year)
+    deadline = datetime.date(on.year, *ANNUAL_REPORT_DUE)
+    until = min(due + datetime.timedelta(days=catch_up_days()), max(due, deadline))
+    if not is_due(on, due, until):
+        return 0
+    last_year, sent = on.year - 1, 0
+    holders = valid_hte_ids(datetime.date(last_year, 12, 31))
+    for district in districts():
+        for town in _towns(district):
+            for user in users_of(town):
+                names = list(
+                    Enterprise.objects.for_user(user)
+                    .in_unit(town)
+                    .filter(pk__in=holders)
+                    .order_by("name")
+                    .values_list("name", flat=True)
+                )
+                if not names:
+                    continue
+                sent += len(
+                    notify(
+                        [user],
+                        title=(
+                            f"{last_year}年度高企年报提醒：{town} {len(names)} 家"
+                            f"（{deadline.month}月{deadline.day}日前）"
+                        ),
+                        body=(
+                            f"请督促以下 {len(names)} 家高新技术企业于{chinese_date(deadline)}前登录"
+                            f"“高新技术企业认定管理工作网”填报{last_year}年度发展情况报表（年报）；"
+                            "累计两年未填报的，将被取消高企资格。\n" + "、".join(names)
+                        ),
+                        link=reverse("cultivation:index"),
+                        dedupe=f"annual-report:{on.year}:unit{town.pk}",
+                    )
+                )
+    return sent
+
+
+NOTICE_JOBS = [
+    NoticeJob("expiry", "证书到期", send_expiry_notices),
+    NoticeJob("annual_reports", "年报提醒", send_annual_report_reminders),
+]
+
+
+@shared_task(name="cultivation.daily_notices")
+def daily_notices(on: str | None = None) -> dict[str, int]:
+    """Daily at 08:00; each job decides itself whether today is its day."""
+    return run_jobs(NOTICE_JOBS, datetime.date.fromisoformat(on) if on else today())
+
+
+SCHEDULES = [
+    Schedule("每日提醒（证书到期/年报）", "cultivation.daily_notices", hour="8", minute="0")
+]

@@ -1,0 +1,113 @@
+"""驾驶舱: the page (cards and tables rendered on the server) and the JSON its charts read.
+
+Views stay thin: the unit comes from unit_param (out of scope → 404), the year from
+year_param, the numbers from dashboard.selectors (cached), and every payload passes
+`scoped()` with the units the scoping function lets this user see.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+
+from core.dates import today
+from core.http import AuthedRequest
+from core.models import OrgUnit
+from core.params import unit_choices, unit_param, year_param
+from core.scoping import can_write, visible_unit_ids
+
+from . import selectors
+from .cache import CACHE_SECONDS, cache_key
+
+# Blocks the page renders itself; trend and closest (pre-diagnosis, slow when cold) are
+# drawn by dashboard.js from their endpoints after the page has arrived.
+PAGE_BLOCKS = ("summary", "ranking", "funnel", "expiring", "missing")
+
+
+def scoped(payload: dict, visible: set[int]) -> dict:
+    """Drop every row about a unit outside `visible`: a second line behind unit_param."""
+
+    def keep(rows):
+        return [row for row in rows if row["unit_id"] in visible]
+
+    result = dict(payload)
+    for key in ("rows", "units"):
+        if key in result:
+            result[key] = keep(result[key])
+    if "metrics" in result:
+        result["metrics"] = [
+            {**m, "rows": keep(m["rows"])} if "rows" in m else m for m in result["metrics"]
+        ]
+    return result
+
+
+def ranking_table(ranking_payload: dict) -> list[dict]:
+    """The ranking as table rows: units in the first metric's order, one cell per metric."""
+    metrics = ranking_payload["metrics"]
+    if not metrics:
+        return []
+    by_unit = [{row["unit_id"]: row for row in metric["rows"]} for metric in metrics]
+    return [
+        {**row, "cells": [cells.get(row["unit_id"], {}) for cells in by_unit]}
+        for row in metrics[0]["rows"]
+    ]
+
+
+def _scope(request: AuthedRequest) -> tuple[OrgUnit, int, set[int]]:
+    unit = unit_param(request)
+    year = year_param(request, today().year)
+    return unit, year, visible_unit_ids(request.user, within=unit)
+
+
+def _body(request: AuthedRequest, unit: OrgUnit, year: int, visible: set[int]) -> SafeString:
+    """The page's cards and tables. Rendering a 100-town table costs more than reading its
+    numbers, so the HTML is cached too: same key as the data, plus what varies per user."""
+    writer = can_write(request.user)
+    key = f"{cache_key('page', unit, year)}:{request.user.unit_id}:{writer}"
+    html = cache.get(key)
+    if html is None:
+        blocks = {
+            name: scoped(selectors.payload(name, unit, year), visible) for name in PAGE_BLOCKS
+        }
+        context = {
+            "unit": unit,
+            "year": year,
+            "can_write": writer,
+            "ranking_table": ranking_table(blocks["ranking"]),
+            **blocks,
+        }
+        html = render_to_string("dashboard/_body.html", context, request)
+        cache.set(key, html, CACHE_SECONDS)
+    return mark_safe(html)  # rendered by our own template, autoescaped there
+
+
+@login_required
+def page(request: AuthedRequest) -> HttpResponse:
+    unit, year, visible = _scope(request)
+    query = f"?unit={unit.pk}&year={year}"
+    return render(
+        request,
+        "dashboard/page.html",
+        {
+            "unit": unit,
+            "year": year,
+            "units": unit_choices(request.user, unit),
+            "breadcrumb": OrgUnit.objects.for_user(request.user)
+            .filter(pk__in=unit.lineage_ids)
+            .order_by("path"),
+            "endpoints": {
+                name: reverse(f"dashboard:{name}") + query for name in selectors.ENDPOINTS
+            },
+            "body": _body(request, unit, year, visible),
+        },
+    )
+
+
+@login_required
+def data(request: AuthedRequest, endpoint: str) -> JsonResponse:
+    unit, year, visible = _scope(request)
+    payload = scoped(selectors.payload(endpoint, unit, year), visible)
+    return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})

@@ -1,0 +1,251 @@
+"""Read a checked quarterly workbook (.xlsx or .xls, through core.sheets) into typed rows.
+
+The data sheet is 企业季度数据, or else the first visible sheet with a header row; hidden sheets
+are never read. The header row is the first row (of the first 50) holding 统一社会信用代码;
+title lines above it and a second header line joined to it by merged cells are fine. Headers
+match as core.sheets.header_key says (spaces, line breaks, full/half width, a unit in
+brackets). A header that is not the template's refuses the file (FileRejected); a bad cell is
+a Problem naming its sheet, row and column, and the reading goes on so the user sees every
+error at once.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from core.sheets import (
+    CellError,
+    FileRejected,
+    Problem,
+    Sheet,
+    canonical_number,
+    column_letter,
+    header_key,
+    is_blank,
+    is_ignored,
+    load_book,
+    parse_date,
+    parse_money,
+    parse_text,
+    parse_uscc,
+)
+from core.sheets.reading import HEADER_SEARCH_ROWS
+from targets.selectors import reported_metrics
+
+from ..columns import DATA_SHEET, INDICATOR_COLUMNS, KEY_COLUMNS, SUMMARY_SHEET, Column
+
+GUIDE_SHEET = "填写说明"
+SUMMARY_HEADERS = {"code": "指标代码", "name": "指标名称", "value": "本年累计值"}
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ParsedRow:
+    row: int  # the row number Excel shows
+    uscc: str  # normalised; "" if blank
+    name: str
+    values: dict[str, Any] = field(default_factory=dict)  # code → canonical text | date | None
+
+
+@dataclass
+class ParsedUpload:
+    sheet: str
+    rows: list[ParsedRow]
+    reported: dict[str, Decimal]
+    problems: list[Problem]
+
+
+USCC_KEY = header_key(KEY_COLUMNS[0].header)
+
+
+def parse_cell(value: Any, column: Column) -> Any:
+    """A cell as staged: numbers as canonical text ("12", "1234.50"), dates as dates."""
+    if column.kind in ("int", "money"):
+        negative = column.code == "net_assets"  # an insolvent enterprise's net assets
+        return canonical_number(value, integer=column.kind == "int", negative=negative)
+    if column.kind == "date":
+        return parse_date(value)
+    return parse_text(value)
+
+
+def read_upload(
+    data: bytes,
+    *,
+    columns: list[Column],
+    progress: Progress | None = None,
+    metrics: dict[str, str] | None = None,
+) -> ParsedUpload:
+    """`metrics` (code → name of the "reported" metrics) is read from the database if not given."""
+    book = load_book(data)
+
+    def has_header(cells: list[Any]) -> bool:
+        return any(isinstance(v, str) and header_key(v) == USCC_KEY for v in cells)
+
+    candidates = sorted(
+        (n for n in book.visible if n not in (SUMMARY_SHEET, GUIDE_SHEET)),
+        key=lambda n: n != DATA_SHEET,
+    )
+    for name in candidates:
+        sheet = book.sheet(name)
+        if (top := sheet.find_row(has_header)) is not None:
+            break
+    else:
+        for name in book.hidden:
+            if book.sheet(name).find_row(has_header) is not None:
+                raise FileRejected(
+                    f"数据在隐藏的工作表“{name}”中，系统不读取隐藏的工作表。"
+                    "请取消隐藏（或把数据复制到可见的工作表）后再上传。"
+                )
+        raise FileRejected(
+            f"未找到数据表：应有工作表“{DATA_SHEET}”，其前 {HEADER_SEARCH_ROWS} 行中有一行表头"
+            f"包含“{KEY_COLUMNS[0].header}”。请使用本期下载的模板填写。"
+        )
+    bottom, texts = sheet.header(top)
+    positions = _match_header(sheet.name, top + 1, texts, columns)
+    problems: list[Problem] = []
+    rows = _read_rows(sheet, bottom + 1, positions, problems, progress)
+    reported: dict[str, Decimal] = {}
+    if SUMMARY_SHEET in book.visible:
+        reported = _read_summary(book.sheet(SUMMARY_SHEET), metrics, problems)
+    if not rows and not reported:
+        problems.append(
+            Problem(sheet.name, top + 1, "", "没有数据行：表头下方没有填写任何企业数据。")
+        )
+    return ParsedUpload(sheet.name, rows, reported, problems)
+
+
+def _match_header(
+    sheet: str, row: int, texts: list[str], columns: list[Column]
+) -> dict[Column, int]:
+    """Template column → its position; a header that is not the template's is refused."""
+    expected = {header_key(c.header): c for c in columns}
+    others = {header_key(c.header): c for c in INDICATOR_COLUMNS if c not in columns}
+    positions: dict[Column, int] = {}
+    problems: list[Problem] = []
+    for index, text in enumerate(texts):
+        key, letter = header_key(text), column_letter(index)
+        if not key or is_ignored(text):
+            continue
+        column = expected.get(key)
+        if column is None:
+            hint = "本期模板不含该列" if key in others else "不是模板中的列"
+            problems.append(Problem(sheet, row, text, f"{letter}列“{text}”{hint}，请删除该列"))
+        elif column in positions:
+            first = column_letter(positions[column])
+            problems.append(
+                Problem(sheet, row, text, f"{letter}列“{text}”与{first}列重复，请检查表头")
+            )
+        else:
+            positions[column] = index
+    for column in columns:
+        if column not in positions:
+            problems.append(Problem(sheet, row, column.header, f"缺少“{column.header}”列"))
+    if problems:
+        problems.append(
+            Problem(sheet, row, "", "表头与本期模板不一致，请下载本期模板，不要增删或改动表头。")
+        )
+        raise FileRejected(problems)
+    return positions
+
+
+def _read_rows(
+    sheet: Sheet,
+    first: int,
+    positions: dict[Column, int],
+    problems: list[Problem],
+    progress: Progress | None,
+) -> list[ParsedRow]:
+    indicators = [(c, i) for c, i in positions.items() if c.code not in ("uscc", "name")]
+    uscc_at = next(i for c, i in positions.items() if c.code == "uscc")
+    name_at = next(i for c, i in positions.items() if c.code == "name")
+    grid, total = sheet.rows, max(len(sheet.rows) - first, 0)
+    rows: list[ParsedRow] = []
+    for index in range(first, len(grid)):
+        done = index - first
+        if progress and done and done % 1000 == 0:
+            progress(done, total)
+        line = grid[index]
+        cells = [line[i] if i < len(line) else "" for i in positions.values()]
+        if all(map(is_blank, cells)):
+            continue
+        number = index + 1
+        parsed = ParsedRow(number, "", parse_text(line[name_at] if name_at < len(line) else ""))
+        try:
+            parsed.uscc = parse_uscc(line[uscc_at] if uscc_at < len(line) else "")
+        except CellError as exc:
+            problems.append(Problem(sheet.name, number, KEY_COLUMNS[0].header, str(exc)))
+        for column, at in indicators:
+            raw = line[at] if at < len(line) else ""
+            try:
+                parsed.values[column.code] = parse_cell(raw, column)
+            except CellError as exc:
+                parsed.values[column.code] = None
+                problems.append(Problem(sheet.name, number, column.header, str(exc)))
+        rows.append(parsed)
+    if progress:
+        progress(total, total)
+    return rows
+
+
+def _read_summary(
+    sheet: Sheet, metrics: dict[str, str] | None, problems: list[Problem]
+) -> dict[str, Decimal]:
+    """指标代码 | 指标名称 | 本年累计值 → {code: value}; blank values are not reported."""
+    found = _summary_columns(sheet, problems)
+    if found is None:
+        return {}
+    top, at = found
+    reported: dict[str, Decimal] = {}
+    seen: dict[str, int] = {}  # code → the row it was first on
+    for index in range(top + 1, len(sheet.rows)):
+        line, number = sheet.rows[index], index + 1
+        cell = {role: line[i] if i < len(line) else "" for role, i in at.items()}
+        if is_blank(cell["value"]):
+            continue
+        metrics = reported_metrics() if metrics is None else metrics
+        problem = None
+        code = _summary_code(cell, metrics)
+        if code not in metrics:
+            shown = code or parse_text(cell.get("name")) or "（空）"
+            problem = Problem(sheet.name, number, "指标代码", f"未知的指标代码“{shown}”")
+        elif code in seen:
+            message = f"指标“{code}”与第{seen[code]}行重复"
+            problem = Problem(sheet.name, number, "指标代码", message)
+        else:
+            seen[code] = number
+            try:
+                if (value := parse_money(cell["value"], negative=False)) is not None:
+                    reported[code] = value
+            except CellError as exc:
+                problem = Problem(sheet.name, number, "本年累计值", str(exc))
+        if problem is not None:
+            problems.append(problem)
+    return reported
+
+
+def _summary_columns(sheet: Sheet, problems: list[Problem]) -> tuple[int, dict[str, int]] | None:
+    """The summary's header row and where each of its columns is (None: not readable)."""
+    code_key = header_key(SUMMARY_HEADERS["code"])
+    top = sheet.find_row(lambda cells: any(header_key(v) == code_key for v in cells if v != ""))
+    if top is None:
+        problems.append(Problem(sheet.name, None, "", "找不到表头“指标代码”，该表未读取。"))
+        return None
+    at: dict[str, int] = {}
+    for index, text in enumerate(sheet.header(top)[1]):
+        for role, header in SUMMARY_HEADERS.items():
+            if header_key(text) == header and role not in at:
+                at[role] = index
+    if "value" not in at:
+        problems.append(Problem(sheet.name, top + 1, "", "缺少“本年累计值”列，该表未读取。"))
+        return None
+    return top, at
+
+
+def _summary_code(cell: dict[str, Any], metrics: dict[str, str]) -> str:
+    """The row's metric code: as typed, or found by the metric's name."""
+    code = parse_text(cell.get("code"))
+    if code:
+        return code
+    name = header_key(parse_text(cell.get("name")))
+    return next((c for c, n in metrics.items() if header_key(n) == name), "")

@@ -1,0 +1,214 @@
+"""Staged upload rows: written when a preview is clean, applied on confirm, kept after.
+
+Confirming a 20k-row upload is a handful of set-based statements between the staged rows
+(UploadRow) and the registry — create the new enterprises, bring the rows' `was_` values up
+to date, update the changed year rows, insert the missing ones — instead of 20k model
+instances and 20k change-log rows. The rows of a confirmed upload stay: they are that
+submission's data and its record of what changed (before/after, per enterprise, shown in the
+enterprise's history), the submission itself is in the change log (who, when, counts).
+"""
+
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from core.bulk import load_rows
+from core.models import OrgUnit
+from enterprises.models import COUNT_FIELDS, Enterprise, EnterpriseYear, TownSpan
+
+from ..choices import JobStatus
+from ..models import UploadJob, UploadRow
+
+PREVIEW_DAYS = 7  # an unconfirmed preview's staged rows are dropped after this many days
+
+
+def stage(job: UploadJob, fields: list[str], rows: Iterable[tuple]) -> None:
+    """Store a preview's rows (tuples in `fields` order) for the job, all or none."""
+    with transaction.atomic():  # a savepoint: a failure leaves the caller's transaction usable
+        discard(job)  # a re-run task
+        load_rows(UploadRow, ["job_id", *fields], ((job.pk, *row) for row in rows))
+
+
+def staged_rows(job_id, codes: list[str]) -> dict[str, tuple[str, dict]]:
+    """uscc → (name, {code: text}) of a job's staged rows: a submission's data."""
+    found = UploadRow.objects.filter(job_id=job_id).values_list("uscc", "name", *codes)
+    return {
+        uscc: (name, {code: text_of(v, code) for code, v in zip(codes, values, strict=True)})
+        for uscc, name, *values in found
+    }
+
+
+def expire_previews(now: datetime.datetime | None = None) -> int:
+    """Drop the staged rows of previews nobody confirmed within PREVIEW_DAYS."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=PREVIEW_DAYS)
+    # unscoped: the nightly clean-up covers every unit's previews
+    stale = UploadJob.objects.filter(status=JobStatus.READY, created_at__lt=cutoff)  # unscoped: ↑
+    ids = list(stale.values_list("pk", flat=True))
+    UploadRow.objects.filter(job_id__in=ids)._raw_delete(UploadRow.objects.db)
+    return UploadJob.objects.filter(pk__in=ids).update(status=JobStatus.EXPIRED)  # unscoped: ↑
+
+
+def discard(job: UploadJob) -> None:
+    """Drop a job's staged rows: rejected after all, or confirmed without a new version."""
+    UploadRow.objects.filter(job=job)._raw_delete(UploadRow.objects.db)
+
+
+def apply_job(*, job: UploadJob, year: int) -> dict:
+    """Write a job's staged rows into the registry (in the caller's transaction): new
+    enterprises, then `year`'s indicators of the job's columns. Diffs against the database as
+    it is now — a preview that went stale (another version landed first) still writes exactly
+    what is needed, and its rows' `was_` values are brought up to date first, so they record
+    what this upload changed."""
+    codes, unit, now = job.result["codes"], job.unit, timezone.now()
+    sql = _Sql(job, year, codes, unit)
+    created = sql.create_enterprises(now)
+    load_rows(TownSpan, ["enterprise_id", "town_id"], ((pk, unit.pk) for pk in created.values()))
+    sql.refresh_was()
+    outside = sql.rows_outside_unit()
+    if outside:  # raising rolls the whole confirmation back
+        raise ValidationError(
+            f"{'、'.join(outside[:5])} 等 {len(outside)} 家企业在预览后已不属于{unit}，请重新上传。"
+        )
+    changed = sql.changed_codes()
+    sql.update_years(now)
+    sql.insert_years(now)
+    staged = UploadRow.objects.filter(job=job).count()
+    updated = len(changed - created.keys())
+    return {
+        "created": len(created),
+        "updated": updated,
+        "unchanged": staged - len(created) - updated,
+        "rows": staged,
+    }
+
+
+class _Sql:
+    """The statements between one job's staged rows (s) and the registry (e, y)."""
+
+    def __init__(self, job: UploadJob, year: int, codes: list[str], unit: OrgUnit):
+        q = connection.ops.quote_name
+        self.year, self.unit = year, unit
+        self.job = UploadJob._meta.pk.get_db_prep_value(job.pk, connection)
+        self.t = {
+            "s": q(UploadRow._meta.db_table),
+            "e": q(Enterprise._meta.db_table),
+            "y": q(EnterpriseYear._meta.db_table),
+        }
+        self.cols = [q(c) for c in codes]
+        self.was = [q(f"was_{c}") for c in codes]
+        # "differs, NULLs included": IS DISTINCT FROM (PostgreSQL), IS NOT (SQLite).
+        self.differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+        self.units = list(OrgUnit.objects.in_unit(unit).values_list("pk", flat=True))
+        self.in_unit = ", ".join(["%s"] * len(self.units))
+
+    def _run(self, sql: str, params: list) -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql.format(**self.t), params)
+            return cursor.fetchall() if cursor.description else []
+
+    def _any_differs(self, left: list[str], a: str, right: list[str], b: str) -> str:
+        pairs = zip(left, right, strict=True)
+        return "(" + " OR ".join(f"{a}.{x} {self.differs} {b}.{y}" for x, y in pairs) + ")"
+
+    def _staged_in_unit(self) -> tuple[str, list]:
+        """FROM … WHERE: the job's staged rows joined to their enterprise in the unit."""
+        return (
+            "{s} s JOIN {e} e ON e.uscc = s.uscc "
+            f"WHERE s.job_id = %s AND e.town_id IN ({self.in_unit})",
+            [self.job, *self.units],
+        )
+
+    def create_enterprises(self, now) -> dict[str, int]:
+        """INSERT … SELECT the staged codes the registry lacks; every other column gets the
+        model's default, computed once from an unsaved instance. Returns {uscc: new id}."""
+        template = Enterprise(town=self.unit, created_at=now, updated_at=now)
+        from_staged = {"uscc": "s.uscc", "name": "s.name", "uscc_checksum_ok": "s.checksum_ok"}
+        columns, selected, params = [], [], []
+        for field in Enterprise._meta.concrete_fields:
+            if field.primary_key or not field.column:
+                continue
+            columns.append(connection.ops.quote_name(field.column))
+            if field.name in from_staged:
+                selected.append(from_staged[field.name])
+            else:
+                selected.append("%s")
+                params.append(field.get_db_prep_save(getattr(template, field.attname), connection))
+        rows = self._run(
+            f"INSERT INTO {{e}} ({', '.join(columns)}) SELECT {', '.join(selected)} FROM {{s}} s "
+            "WHERE s.job_id = %s AND NOT EXISTS (SELECT 1 FROM {e} x WHERE x.uscc = s.uscc) "
+            "RETURNING uscc, id",
+            [*params, self.job],
+        )
+        return dict(rows)
+
+    def refresh_was(self) -> None:
+        """`was_` := the registry's value now, where it moved since the preview (usually not
+        one row): the year row changed, or is gone."""
+        assign = ", ".join(f"{w} = y.{c}" for w, c in zip(self.was, self.cols, strict=True))
+        self._run(
+            f"UPDATE {{s}} AS s SET {assign} "
+            "FROM {e} e JOIN {y} y ON y.enterprise_id = e.id AND y.year = %s "
+            f"WHERE s.job_id = %s AND e.uscc = s.uscc AND e.town_id IN ({self.in_unit}) "
+            f"AND {self._any_differs(self.was, 's', self.cols, 'y')}",
+            [self.year, self.job, *self.units],
+        )
+        some_was = " OR ".join(f"s.{w} IS NOT NULL" for w in self.was)
+        self._run(
+            f"UPDATE {{s}} AS s SET {', '.join(f'{w} = NULL' for w in self.was)} "
+            f"WHERE s.job_id = %s AND ({some_was}) AND NOT EXISTS (SELECT 1 FROM {{e}} e "
+            "JOIN {y} y ON y.enterprise_id = e.id AND y.year = %s WHERE e.uscc = s.uscc)",
+            [self.job, self.year],
+        )
+
+    def rows_outside_unit(self) -> list[str]:
+        found = self._run(
+            "SELECT e.name FROM {s} s JOIN {e} e ON e.uscc = s.uscc "
+            f"WHERE s.job_id = %s AND e.town_id NOT IN ({self.in_unit}) ORDER BY s.row",
+            [self.job, *self.units],
+        )
+        return [name for (name,) in found]
+
+    def changed_codes(self) -> set[str]:
+        """The staged codes whose values differ from their `was_` values."""
+        found = self._run(
+            "SELECT s.uscc FROM {s} s WHERE s.job_id = %s AND "
+            + self._any_differs(self.cols, "s", self.was, "s"),
+            [self.job],
+        )
+        return {uscc for (uscc,) in found}
+
+    def update_years(self, now) -> None:
+        assign = ", ".join(f"{c} = s.{c}" for c in self.cols)
+        joined, params = self._staged_in_unit()
+        self._run(
+            f"UPDATE {{y}} AS y SET {assign}, updated_at = %s FROM {joined} "
+            f"AND y.enterprise_id = e.id AND y.year = %s "
+            f"AND {self._any_differs(self.cols, 'y', self.cols, 's')}",
+            [now, *params, self.year],
+        )
+
+    def insert_years(self, now) -> None:
+        columns = ", ".join(self.cols)
+        staged = ", ".join(f"s.{c}" for c in self.cols)
+        some_value = " OR ".join(f"s.{c} IS NOT NULL" for c in self.cols)
+        joined, params = self._staged_in_unit()
+        self._run(
+            f"INSERT INTO {{y}} (enterprise_id, year, {columns}, updated_at) "
+            f"SELECT e.id, %s, {staged}, %s FROM {joined} AND ({some_value}) AND NOT EXISTS "
+            "(SELECT 1 FROM {y} y WHERE y.enterprise_id = e.id AND y.year = %s)",
+            [self.year, now, *params, self.year],
+        )
+
+
+def text_of(value, code: str) -> str | None:
+    """A stored indicator as the upload shows it: "12", "1234.50" (SQLite hands back a float
+    or an int for a decimal column)."""
+    if value is None:
+        return None
+    if code in COUNT_FIELDS:
+        return str(int(value))
+    return format(value if isinstance(value, Decimal) else Decimal(repr(value)), ".2f")
