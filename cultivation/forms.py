@@ -55,5 +55,5 @@ class EndPoolForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label="Excel 文件（.xlsx）")
+    file = forms.FileField(label="Excel 文件（.xlsx 或 .xls）")
     dry_run = forms.BooleanField(label="仅检查，不写入", required=False)

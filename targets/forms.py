@@ -54,5 +54,5 @@ class PlanForm(forms.ModelForm):
 
 
 class TableImportForm(forms.Form):
-    file = forms.FileField(label="任务分解表（.xlsx）")
+    file = forms.FileField(label="任务分解表（.xlsx 或 .xls）")
     dry_run = forms.BooleanField(label="仅检查，不写入", required=False)
