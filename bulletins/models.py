@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 
+from core.fields import PortalTimeField
 from core.models import OrgUnit
 from core.scoping import ScopedQuerySet
 
@@ -25,7 +26,7 @@ class Bulletin(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+    created_at = PortalTimeField("生成时间", auto_now_add=True)
 
     # Scoped by the issuing unit: its staff and leaders (and those above) see it; a town,
     # below it, sees none — a bulletin holds every town's row.

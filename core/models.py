@@ -8,6 +8,7 @@ from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 
 from .choices import Action, Role, UnitKind
+from .fields import PortalTimeField
 from .scoping import ScopedQuerySet
 
 
@@ -135,7 +136,7 @@ class ChangeLog(models.Model):
     # An append-only log that takes a row per changed enterprise of an upload (20k at once):
     # its references are not database constraints, whose per-row checks at commit would
     # cost more than the insert; Django still applies on_delete, and writers pass real ids.
-    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    created_at = PortalTimeField("时间", auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         User,
         verbose_name="操作人",
@@ -209,7 +210,7 @@ class Notification(models.Model):
     title = models.CharField("标题", max_length=200)
     body = models.TextField("内容", blank=True)
     link = models.CharField("链接", max_length=300, blank=True)
-    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    created_at = PortalTimeField("时间", auto_now_add=True, db_index=True)
     read_at = models.DateTimeField("阅读时间", null=True, blank=True)
     emailed = models.BooleanField("已发邮件", default=False)
     dedupe_key = models.CharField("去重键", max_length=200, null=True, blank=True, unique=True)

@@ -28,6 +28,16 @@ def child_units(unit: OrgUnit):
 HISTORY_SOURCES: list[Callable[[Model], list[ChangeLog]]] = []
 
 
+# Values waiting for approval, added the same way (e.g. an enterprise's figures in a quarterly
+# version not yet reviewed): a function of an instance returning dicts for its page.
+PENDING_SOURCES: list[Callable[[Model], list[dict]]] = []
+
+
+def pending_for(instance: Model) -> list[dict]:
+    """What is waiting for approval about one object (shown beside its official values)."""
+    return [item for source in PENDING_SOURCES for item in source(instance)]
+
+
 def history_for(instance) -> list[ChangeLog]:
     """Every entry about one object, newest first. Callers have already checked the user may
     see it: an enterprise that moved towns brings its whole history to the town it joined."""

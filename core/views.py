@@ -5,12 +5,12 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from htportal.celery import app as celery_app
 
 from . import selectors
+from .dates import now
 from .models import Notification
 from .params import paginate
 from .scoping import get_for_user_or_404
@@ -96,5 +96,5 @@ def inbox(request):
     context = paginate(request, notices, 30)
     unread_ids = [n.pk for n in context["page"].object_list if n.read_at is None]
     response = render(request, "core/inbox.html", {**context, "unread_ids": unread_ids})
-    Notification.objects.filter(pk__in=unread_ids).update(read_at=timezone.now())
+    Notification.objects.filter(pk__in=unread_ids).update(read_at=now())
     return response

@@ -7,6 +7,7 @@ these tables (see selectors.py), never hand-kept numbers.
 from django.db import models
 from django.db.models import F, Q
 
+from core.fields import PortalTimeField
 from core.scoping import ScopedQuerySet
 from enterprises.models import Enterprise
 
@@ -30,7 +31,7 @@ class LadderRecord(models.Model):
     )
     source = models.CharField("来源", max_length=200, blank=True)
     notes = models.CharField("备注", max_length=500, blank=True)
-    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+    created_at = PortalTimeField("录入时间", auto_now_add=True)
 
     objects = LadderQuerySet.as_manager()
 

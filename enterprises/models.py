@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import F, Q
 
+from core.fields import PortalTimeField
 from core.models import OrgUnit
 from core.scoping import ScopedQuerySet
 
@@ -35,8 +36,8 @@ class Enterprise(models.Model):
     above_scale = models.BooleanField("规上企业", default=False, db_index=True)
     notes = models.TextField("备注", blank=True)
     is_active = models.BooleanField("有效", default=True, db_index=True)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    created_at = PortalTimeField("创建时间", auto_now_add=True)
+    updated_at = PortalTimeField("更新时间", auto_now=True)
 
     objects = EnterpriseQuerySet.as_manager()
 
@@ -142,7 +143,7 @@ class EnterpriseYear(models.Model):
     ip_class1 = _count("Ⅰ类知识产权数")
     ip_class2 = _count("Ⅱ类知识产权数")
     achievements = _count("科技成果转化数")
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    updated_at = PortalTimeField("更新时间", auto_now=True)
 
     objects = EnterpriseYearQuerySet.as_manager()
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from core.params import paginate
 from core.scoping import VIEW, can_write, get_for_change, get_for_user_or_404
-from core.selectors import history_for
+from core.selectors import history_for, pending_for
 from cultivation import selectors as ladder
 
 from . import selectors, services
@@ -90,6 +90,7 @@ def enterprise_detail(request, pk):
             "years": selectors.years_of(enterprise),
             "town_spans": enterprise.town_spans.select_related("town"),
             "entries": history_for(enterprise),
+            "pending": pending_for(enterprise),
             "timeline": ladder.timeline(enterprise),
             "rung": ladder.rung_of(enterprise),
             "can_write": can_write(request.user),

@@ -7,14 +7,15 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         from core.schedules import register_after_migrate
-        from core.selectors import HISTORY_SOURCES
+        from core.selectors import HISTORY_SOURCES, PENDING_SOURCES
         from targets.selectors import REPORTED_SOURCES
 
-        from .selectors import reported_totals, upload_history
+        from .selectors import pending_for_enterprise, reported_totals, upload_history
         from .tasks import SCHEDULES
 
         register_after_migrate(self, SCHEDULES)
         HISTORY_SOURCES.append(
             upload_history
         )  # what each upload changed, in an enterprise's history
+        PENDING_SOURCES.append(pending_for_enterprise)  # its figures waiting for review
         REPORTED_SOURCES.append(reported_totals)  # targets' "reported" metrics

@@ -2,9 +2,12 @@ from django.db import models
 
 
 class SubmissionStatus(models.TextChoices):
-    SUBMITTED = "submitted", "已报送"
+    """A version's values count (are written to the registry) only once it is approved."""
+
+    SUBMITTED = "submitted", "待审核"
     APPROVED = "approved", "已审核通过"
     RETURNED = "returned", "已退回"
+    REPLACED = "replaced", "已被新版本替换"  # a later version came before review
 
 
 class JobStatus(models.TextChoices):

@@ -62,7 +62,8 @@ def _rows(unit, quarter: int, rng: random.Random) -> list[tuple]:
 
 
 def _submit(period, unit, quarter, version, *, late, status, rng, comment=""):
-    """As if the town had uploaded its template: a job with staged rows, applied."""
+    """As if the town had uploaded its template: a job with staged rows; written to the
+    registry only if the district approved it."""
     reported = (
         {"projects_attracted": str(PROJECTS[unit.label] * quarter)}
         if unit.label in PROJECTS
@@ -78,8 +79,12 @@ def _submit(period, unit, quarter, version, *, late, status, rng, comment=""):
     )
     job.file.save(name, ContentFile(build_template(period=period, unit=unit)), save=False)
     job.save()
-    stage(job, staged_fields(CODES), _rows(unit, quarter, rng))
-    counts = apply_job(job=job, year=period.year)
+    rows = _rows(unit, quarter, rng)
+    stage(job, staged_fields(CODES), rows)
+    counts = {"created": 0, "updated": len(rows), "unchanged": 0, "rows": len(rows)}
+    applied = {}
+    if status == SubmissionStatus.APPROVED:
+        applied = {"applied": apply_job(job=job, year=period.year)}
     submission = Submission.objects.create(
         period=period,
         unit=unit,
@@ -90,7 +95,7 @@ def _submit(period, unit, quarter, version, *, late, status, rng, comment=""):
         file_name=name,
         sha256="",
         on_time=not late,
-        summary={**counts, "reported": reported, "warnings": 0},
+        summary={**counts, **applied, "reported": reported, "warnings": 0},
         review_comment=comment,
     )
     uploaded = period.deadline + datetime.timedelta(days=3 if late else -rng.randint(1, 10))
@@ -98,7 +103,9 @@ def _submit(period, unit, quarter, version, *, late, status, rng, comment=""):
         uploaded + datetime.timedelta(days=2) if status != SubmissionStatus.SUBMITTED else None
     )
     Submission.objects.filter(pk=submission.pk).update(
-        uploaded_at=_at(uploaded), reviewed_at=_at(reviewed) if reviewed else None
+        uploaded_at=_at(uploaded),
+        reviewed_at=_at(reviewed) if reviewed else None,
+        applied_at=_at(reviewed) if applied and reviewed else None,
     )
 
 

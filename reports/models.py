@@ -6,6 +6,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from core.fields import PortalTimeField
 from core.models import OrgUnit
 from core.scoping import ScopedQuerySet, scope_q_with_ancestors
 from enterprises.models import INDICATOR_FIELDS, EnterpriseYear
@@ -46,7 +47,7 @@ class ReportingPeriod(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
     )
-    created_at = models.DateTimeField("开启时间", auto_now_add=True)
+    created_at = PortalTimeField("开启时间", auto_now_add=True)
 
     objects = PeriodQuerySet.as_manager()
 
@@ -90,7 +91,7 @@ class Reopening(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = PortalTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = "重新开放"
@@ -106,7 +107,11 @@ def submission_path(instance, filename):
 
 
 class Submission(models.Model):
-    """One version of a town's upload for a period. The upload is the submission."""
+    """One version of a town's upload for a period. The upload is the submission.
+
+    Its values are pending (待审核) until the district approves it: approval writes them to
+    the registry (`applied_at`); a returned or replaced version's values stay in its staged
+    rows, its own record, and never count."""
 
     period = models.ForeignKey(
         ReportingPeriod, on_delete=models.PROTECT, related_name="submissions"
@@ -134,7 +139,7 @@ class Submission(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    uploaded_at = models.DateTimeField("报送时间", auto_now_add=True)
+    uploaded_at = PortalTimeField("报送时间", auto_now_add=True)
     review_comment = models.TextField("审核意见", blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -145,6 +150,7 @@ class Submission(models.Model):
         related_name="+",
     )
     reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    applied_at = models.DateTimeField("写入企业库时间", null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -178,8 +184,8 @@ class UploadJob(models.Model):
     progress = models.PositiveIntegerField(default=0)  # rows done
     total = models.PositiveIntegerField(default=0)  # rows to do
     result = models.JSONField(default=dict)  # preview or errors
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = PortalTimeField(auto_now_add=True)
+    updated_at = PortalTimeField(auto_now=True)
 
     objects = ScopedQuerySet.as_manager()
 

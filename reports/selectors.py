@@ -7,7 +7,7 @@ from django.db.models import Max
 
 from core.choices import Action
 from core.models import ChangeLog, OrgUnit
-from enterprises.models import Enterprise
+from enterprises.models import Enterprise, EnterpriseYear
 
 from .choices import SubmissionStatus
 from .columns import BY_CODE
@@ -147,17 +147,22 @@ def diff_with_previous(submission: Submission) -> dict:
 
 
 def upload_history(instance) -> list[ChangeLog]:
-    """What each confirmed quarterly upload changed for an enterprise, as (unsaved) change-log
+    """What each approved quarterly upload changed for an enterprise, as (unsaved) change-log
     entries for its history: an upload's staged rows keep its values and the registry's
-    values before it (was_), instead of one change-log row per enterprise."""
+    values before it (was_), instead of one change-log row per enterprise. Versions never
+    approved changed nothing, and are not listed."""
     if not isinstance(instance, Enterprise):
         return []
-    rows = UploadRow.objects.filter(uscc=instance.uscc, job__submission__isnull=False)
+    rows = UploadRow.objects.filter(uscc=instance.uscc, job__submission__applied_at__isnull=False)
     entries = []
     for row in rows.select_related(
-        "job__submission__period", "job__submission__unit", "job__submission__uploaded_by"
+        "job__submission__period",
+        "job__submission__unit",
+        "job__submission__uploaded_by",
+        "job__submission__reviewed_by",
     ):
         submission = row.job.submission
+        assert submission.applied_at is not None  # the query's condition
         changed = []
         for code in row.job.result.get("codes") or submission.period.columns:
             was, now = text_of(getattr(row, f"was_{code}"), code), text_of(getattr(row, code), code)
@@ -166,13 +171,72 @@ def upload_history(instance) -> list[ChangeLog]:
         if changed:
             entries.append(
                 ChangeLog(
-                    created_at=submission.uploaded_at,
-                    actor_name=str(submission.uploaded_by or "系统"),
+                    created_at=submission.applied_at,
+                    actor_name=str(submission.reviewed_by or "系统"),
                     object_repr=instance.name,
                     action=Action.IMPORT,
                     before={label: was for label, was, _ in changed},
                     after={label: now for label, _, now in changed},
-                    note=f"{submission.period}季度报送（{submission.unit}第{submission.version}版）",
+                    note=(
+                        f"{submission.period}季度报送（{submission.unit}第{submission.version}版，"
+                        f"{submission.uploaded_by or '系统导入'}报送，审核通过后写入）"
+                    ),
                 )
             )
     return entries
+
+
+def _official(year: int, usccs, codes: list[str]) -> dict[str, dict[str, str | None]]:
+    """uscc → {code: the registry's value as text} for `year`, of the given codes."""
+    rows = EnterpriseYear.objects.filter(year=year, enterprise__uscc__in=usccs)
+    return {
+        uscc: {code: text_of(value, code) for code, value in zip(codes, values, strict=True)}
+        for uscc, *values in rows.values_list("enterprise__uscc", *codes)
+    }
+
+
+def pending_changes(submission: Submission, limit: int = 300) -> dict:
+    """What approving a pending version would change, against the registry as it is now:
+    the enterprises it creates and, for the others, each value official → pending."""
+    codes = (submission.job.result.get("codes") if submission.job else None) or []
+    staged = staged_rows(submission.job_id, codes)
+    usccs = UploadRow.objects.filter(job_id=submission.job_id).values("uscc")
+    official = _official(submission.period.year, usccs, codes)
+    registered = set(Enterprise.objects.filter(uscc__in=usccs).values_list("uscc", flat=True))
+    created, changed = [], []
+    for uscc, (name, values) in sorted(staged.items(), key=lambda item: item[1][0]):
+        if uscc not in registered:
+            created.append({"uscc": uscc, "name": name})
+            continue
+        now = official.get(uscc, {})
+        fields = {c: (now.get(c), v) for c, v in values.items() if now.get(c) != v}
+        if fields:
+            changed.append({"uscc": uscc, "name": name, "fields": fields})
+    return {
+        "created": created[:limit],
+        "changed": changed[:limit],
+        "counts": {"created": len(created), "changed": len(changed)},
+    }
+
+
+def pending_for_enterprise(instance) -> list[dict]:
+    """An enterprise's values in versions still waiting for review, beside the official ones."""
+    if not isinstance(instance, Enterprise):
+        return []
+    rows = UploadRow.objects.filter(
+        uscc=instance.uscc, job__submission__status=SubmissionStatus.SUBMITTED
+    ).select_related("job__submission__period", "job__submission__unit")
+    found = []
+    for row in rows:
+        submission, codes = row.job.submission, row.job.result.get("codes") or []
+        official = _official(submission.period.year, [instance.uscc], codes).get(instance.uscc, {})
+        changes = [
+            (BY_CODE[code].header, official.get(code), text_of(getattr(row, code), code))
+            for code in codes
+        ]
+        changes = [c for c in changes if c[1] != c[2]]
+        if changes:
+            found.append(
+                {"submission": submission, "year": submission.period.year, "changes": changes}
+            )
+    return found

@@ -13,12 +13,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from core.cache import bump
 from core.changelog import log_change, snapshot
 from core.choices import Action, Role
-from core.dates import today
+from core.dates import now, today
 from core.models import OrgUnit, User
 from core.notifications import notify, users_of
 from core.scoping import ensure_unit_in_scope
@@ -125,9 +124,16 @@ def reopen(
 
 @transaction.atomic
 def start_upload(
-    *, actor: User | None, period: ReportingPeriod, unit: OrgUnit, file_name: str, data: bytes
+    *,
+    actor: User | None,
+    period: ReportingPeriod,
+    unit: OrgUnit,
+    file_name: str,
+    data: bytes,
+    inline: bool = False,
 ) -> UploadJob:
-    """Check the file, store it, and parse/validate it — in a Celery task for big files."""
+    """Check the file, store it, and parse/validate it — in a Celery task for big files,
+    unless `inline` (the shell's import_quarterly waits for it anyway)."""
     check_uploader(actor, period, unit)
     refusal = upload_refusal(period, unit)
     if refusal:
@@ -148,19 +154,24 @@ def start_upload(
         return job
     job.file.save(file_name[-100:], ContentFile(data), save=False)
     job.save()
-    if len(data) <= settings.UPLOAD_INLINE_MAX_BYTES:
+    if inline or len(data) <= settings.UPLOAD_INLINE_MAX_BYTES:
         process_job(job.pk, progress=False)  # small files: ready when the page loads
+        job.refresh_from_db()
     else:
         transaction.on_commit(lambda: tasks.process_upload.delay(str(job.pk)))
-    job.refresh_from_db()
     return job
 
 
 @transaction.atomic
-def confirm_upload(*, actor: User | None, job: UploadJob) -> tuple[Submission, bool]:
-    """Apply a ready preview: all rows or none. Returns (submission, created a new version?)."""
+def confirm_upload(
+    *, actor: User | None, job: UploadJob, acknowledged: bool = False
+) -> tuple[Submission, bool]:
+    """Make a ready preview the unit's new version, 待审核: nothing is written to the registry
+    until the district approves it (review). A pending earlier version is replaced by it.
+    Returns (submission, created a new version?). Plausibility alerts (提醒) must have been
+    acknowledged by the uploader."""
     # Serialise confirmations of one period: two uploads for the same town end as two
-    # consecutive versions (or one, if identical), never a half-applied mix.
+    # consecutive versions (or one, if identical), never a mix.
     period = ReportingPeriod.objects.select_for_update().get(pk=job.period_id)
     job = UploadJob.objects.select_for_update().get(pk=job.pk)
     check_uploader(actor, period, job.unit)
@@ -169,6 +180,9 @@ def confirm_upload(*, actor: User | None, job: UploadJob) -> tuple[Submission, b
     refusal = upload_refusal(period, job.unit)
     if refusal:
         raise ValidationError(refusal)
+    alerts = job.result.get("alerts", [])
+    if alerts and not acknowledged:
+        raise ValidationError(f"请先核对并确认 {len(alerts)} 条数据提醒，再报送。")
     latest = latest_submission(period, job.unit)
     if (
         latest
@@ -178,10 +192,11 @@ def confirm_upload(*, actor: User | None, job: UploadJob) -> tuple[Submission, b
         staging.discard(job)
         UploadJob.objects.filter(pk=job.pk).update(status=JobStatus.APPLIED)
         return latest, False  # the same content again: idempotent, no new version
-    counts = staging.apply_job(job=job, year=period.year)
-    transaction.on_commit(bump)
+    if latest and latest.status == SubmissionStatus.SUBMITTED:
+        _replace(actor, latest)
+    counts = {key: job.result["counts"][key] for key in ("created", "updated", "unchanged")}
     version = (latest.version if latest else 0) + 1
-    submission = Submission(
+    submission = Submission.objects.create(
         period=period,
         unit=job.unit,
         version=version,
@@ -193,29 +208,50 @@ def confirm_upload(*, actor: User | None, job: UploadJob) -> tuple[Submission, b
         uploaded_by=actor,
         summary={
             **counts,
+            "rows": sum(counts.values()),
             "reported": job.result.get("reported", {}),
             "warnings": job.result["counts"]["warnings"],
+            "alerts": alerts,  # acknowledged by the uploader; the reviewer sees them
             "digest": job.result["digest"],
         },
     )
-    submission.save()
     UploadJob.objects.filter(pk=job.pk).update(status=JobStatus.APPLIED)
     log_change(
         actor=actor,
         instance=submission,
         action=Action.CREATE,
         unit=job.unit,
-        after={"版本": version, "文件": job.file_name, **counts},
+        after={"版本": version, "文件": job.file_name, "状态": "待审核", **counts},
     )
-    district_staff = users_of(period.unit, roles=[Role.DISTRICT_STAFF])
     notify(
-        district_staff,
-        title=f"{job.unit}已报送{period}（第{version}版）",
-        body=f"{'按时' if submission.on_time else '逾期'}报送，新增 {counts['created']} 家、更新 {counts['updated']} 家。",
+        users_of(period.unit, roles=[Role.DISTRICT_STAFF]),
+        title=f"{job.unit}已报送{period}（第{version}版），待审核",
+        body=(
+            f"{'按时' if submission.on_time else '逾期'}报送：新增 {counts['created']} 家、"
+            f"更新 {counts['updated']} 家"
+            + (f"，数据提醒 {len(alerts)} 条" if alerts else "")
+            + "。审核通过后数据才写入企业库。"
+        ),
         link=reverse("reports:submission", args=[submission.pk]),
         dedupe=f"submitted:{submission.pk}",
     )
     return submission, True
+
+
+def _replace(actor: User | None, pending: Submission) -> None:
+    """A new version came before the district reviewed this one: it never counts."""
+    before = snapshot(pending, ["status"])
+    pending.status = SubmissionStatus.REPLACED
+    pending.save(update_fields=["status"])
+    log_change(
+        actor=actor,
+        instance=pending,
+        action=Action.UPDATE,
+        unit=pending.unit,
+        before=before,
+        after=snapshot(pending, ["status"]),
+        note="已有新版本",
+    )
 
 
 # --- review ----------------------------------------------------------------------------------
@@ -225,12 +261,18 @@ def confirm_upload(*, actor: User | None, job: UploadJob) -> tuple[Submission, b
 def review(
     *, actor: User | None, submission: Submission, approve: bool, comment: str = ""
 ) -> Submission:
-    """Approve (locks the town's data for the period) or return with a comment (the town is told)."""
+    """Approve — its values are written to the registry now, all or none, and the town's
+    data for the period lock — or return with a comment (the town is told; nothing of the
+    version counts)."""
     if actor is not None:
         ensure_unit_in_scope(actor, submission.period.unit)
         if actor.unit_id == submission.unit_id:
             raise PermissionDenied("不能审核本单位自己的报送。")
-    latest = latest_submission(submission.period, submission.unit)
+    period = ReportingPeriod.objects.select_for_update().get(pk=submission.period_id)
+    submission = (
+        Submission.objects.select_for_update().select_related("job", "unit").get(pk=submission.pk)
+    )
+    latest = latest_submission(period, submission.unit)
     assert latest is not None  # this submission is one of the unit's versions
     if latest.pk != submission.pk:
         raise ValidationError(f"只能审核最新版本（第{latest.version}版）。")
@@ -241,8 +283,13 @@ def review(
     before = snapshot(submission, ["status", "review_comment"])
     submission.status = SubmissionStatus.APPROVED if approve else SubmissionStatus.RETURNED
     submission.review_comment = comment.strip()
-    submission.reviewed_by, submission.reviewed_at = actor, timezone.now()
-    submission.save(update_fields=["status", "review_comment", "reviewed_by", "reviewed_at"])
+    submission.reviewed_by, submission.reviewed_at = actor, now()
+    fields = ["status", "review_comment", "reviewed_by", "reviewed_at"]
+    if approve and submission.job is not None:  # raises, and rolls back, if it cannot apply
+        submission.summary = {**submission.summary, "applied": apply(submission, period.year)}
+        submission.applied_at = submission.reviewed_at
+        fields += ["summary", "applied_at"]
+    submission.save(update_fields=fields)
     log_change(
         actor=actor,
         instance=submission,
@@ -251,7 +298,7 @@ def review(
         before=before,
         after=snapshot(submission, ["status", "review_comment"]),
     )
-    verb = "已审核通过" if approve else "被退回，请修改后重新上传"
+    verb = "已审核通过，数据已写入企业库" if approve else "被退回，请修改后重新上传"
     notify(
         users_of(submission.unit),
         title=f"{submission.period}报送（第{submission.version}版）{verb}",
@@ -260,3 +307,12 @@ def review(
         dedupe=f"review:{submission.pk}:{submission.status}",
     )
     return submission
+
+
+def apply(submission: Submission, year: int) -> dict:
+    """Write an approved version's staged rows into the registry (set-based, reports/io/
+    staging): new enterprises, then the year's indicators. Returns what it did."""
+    assert submission.job is not None
+    counts = staging.apply_job(job=submission.job, year=year)
+    transaction.on_commit(bump)  # official figures moved: cached dashboards must follow
+    return counts

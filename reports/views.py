@@ -15,7 +15,7 @@ from core.params import unit_param
 from core.scoping import VIEW, can_change, can_write, get_for_user_or_404, visible_unit_ids
 
 from . import selectors, services
-from .choices import JobStatus
+from .choices import JobStatus, SubmissionStatus
 from .columns import BY_CODE
 from .forms import PeriodForm, ReopenForm, ReviewForm, UploadForm
 from .io.policy import upload_refusal
@@ -189,14 +189,17 @@ def job_status(request, pk):
 def job_confirm(request, pk):
     job = _job(request, pk)
     try:
-        submission, created = services.confirm_upload(actor=request.user, job=job)
+        submission, created = services.confirm_upload(
+            actor=request.user, job=job, acknowledged=request.POST.get("acknowledged") == "1"
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("reports:job", pk=pk)
     if created:
+        on_time = "按时" if submission.on_time else "逾期"
         messages.success(
             request,
-            f"已报送（第{submission.version}版），{'按时' if submission.on_time else '逾期'}。",
+            f"已报送（第{submission.version}版，{on_time}），待区科技局审核；审核通过后数据写入企业库。",
         )
     else:
         messages.success(request, f"内容与第{submission.version}版相同，未生成新版本。")
@@ -224,7 +227,7 @@ def submission_detail(request, pk):
             raise PermissionDenied("只有区科技局可以审核报送。")
         if form.is_valid():
             try:
-                services.review(
+                reviewed = services.review(
                     actor=request.user,
                     submission=submission,
                     approve=form.cleaned_data["decision"] == "approve",
@@ -233,7 +236,8 @@ def submission_detail(request, pk):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, f"已{submission.get_status_display()}。")
+                done = "审核通过，数据已写入企业库" if reviewed.applied_at else "退回"
+                messages.success(request, f"已{done}。")
                 return redirect("reports:submission", pk=pk)
     labels = {code: column.header for code, column in BY_CODE.items()}
     return render(
@@ -242,6 +246,9 @@ def submission_detail(request, pk):
         {
             "submission": submission,
             "diff": selectors.diff_with_previous(submission),
+            "pending": selectors.pending_changes(submission)
+            if submission.status == SubmissionStatus.SUBMITTED
+            else None,
             "form": form,
             "manages": manages,
             "labels": labels,

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 
+from core.fields import PortalTimeField
 from core.models import OrgUnit
 from core.scoping import ScopedQuerySet, scope_q_with_ancestors
 
@@ -87,7 +88,7 @@ class TargetPlan(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
     )
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    updated_at = PortalTimeField("更新时间", auto_now=True)
 
     objects = TargetPlanQuerySet.as_manager()
 

@@ -97,7 +97,12 @@ def _set_columns(plan: TargetPlan, columns, *, breakdown: bool = True):
 
 @transaction.atomic
 def update_plan(
-    *, actor: User | None, plan: TargetPlan, columns=None, own_goals=None, **changes
+    *,
+    actor: User | None,
+    plan: TargetPlan,
+    columns: Sequence[tuple[Metric, str]] | None = None,
+    own_goals: Sequence[Metric] | None = None,
+    **changes: object,
 ) -> TargetPlan:
     """Edit the header fields and, if given, the table columns and own-goal metrics."""
     _guard(actor, plan.unit)

@@ -110,7 +110,7 @@ def plan_edit(request, pk):
     form.fields["year"].disabled = True
     if request.method == "POST" and form.is_valid():
         fields = {k: form.cleaned_data[k] for k in PlanForm.Meta.fields if k != "year"}
-        own = [(m, "") for m in form.cleaned_data["own_metrics"]]
+        own = list(form.cleaned_data["own_metrics"])
         try:
             services.update_plan(
                 actor=request.user, plan=plan, columns=form.columns(), own_goals=own, **fields

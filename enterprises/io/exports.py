@@ -9,8 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils import timezone
-
+from core.dates import today
 from core.sheets import (
     Alignment,
     Border,
@@ -132,4 +131,4 @@ def stream_csv(queryset, year: int | None) -> Iterator[str]:
 
 
 def filename(extension: str) -> str:
-    return f"企业名录_{timezone.localdate():%Y%m%d}.{extension}"
+    return f"企业名录_{today():%Y%m%d}.{extension}"

@@ -7,11 +7,11 @@ bulk afterwards. Rows are numbered as the spreadsheet shows them: the header is 
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
 from import_export import fields, resources, results, widgets
 
 from core.changelog import entry, log_changes, snapshot
 from core.choices import Action
+from core.dates import now
 from core.models import ChangeLog, OrgUnit
 from core.scoping import CHANGE, VIEW
 from core.sheets import parse_text
@@ -202,7 +202,7 @@ class ScopedResource(resources.ModelResource):
 
     def before_save_instance(self, instance, row, **kwargs):
         if instance.pk is not None:
-            instance.updated_at = timezone.now()  # bulk_update() skips auto_now
+            instance.updated_at = now()  # bulk_update() skips auto_now
         self.written.append(instance)
 
     def updatable(self) -> list[str]:

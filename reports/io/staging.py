@@ -1,6 +1,7 @@
-"""Staged upload rows: written when a preview is clean, applied on confirm, kept after.
+"""Staged upload rows: written when a preview is clean, applied when the district approves the
+version, kept after (whatever its review) as the version's own record.
 
-Confirming a 20k-row upload is a handful of set-based statements between the staged rows
+Applying a 20k-row upload is a handful of set-based statements between the staged rows
 (UploadRow) and the registry — create the new enterprises, bring the rows' `was_` values up
 to date, update the changed year rows, insert the missing ones — instead of 20k model
 instances and 20k change-log rows. The rows of a confirmed upload stay: they are that
@@ -14,9 +15,9 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.utils import timezone
 
 from core.bulk import load_rows
+from core.dates import now as portal_now
 from core.models import OrgUnit
 from enterprises.models import COUNT_FIELDS, Enterprise, EnterpriseYear, TownSpan
 
@@ -44,7 +45,7 @@ def staged_rows(job_id, codes: list[str]) -> dict[str, tuple[str, dict]]:
 
 def expire_previews(now: datetime.datetime | None = None) -> int:
     """Drop the staged rows of previews nobody confirmed within PREVIEW_DAYS."""
-    cutoff = (now or timezone.now()) - datetime.timedelta(days=PREVIEW_DAYS)
+    cutoff = (now or portal_now()) - datetime.timedelta(days=PREVIEW_DAYS)
     # unscoped: the nightly clean-up covers every unit's previews
     stale = UploadJob.objects.filter(status=JobStatus.READY, created_at__lt=cutoff)  # unscoped: ↑
     ids = list(stale.values_list("pk", flat=True))
@@ -63,15 +64,16 @@ def apply_job(*, job: UploadJob, year: int) -> dict:
     it is now — a preview that went stale (another version landed first) still writes exactly
     what is needed, and its rows' `was_` values are brought up to date first, so they record
     what this upload changed."""
-    codes, unit, now = job.result["codes"], job.unit, timezone.now()
+    codes, unit, now = job.result["codes"], job.unit, portal_now()
     sql = _Sql(job, year, codes, unit)
     created = sql.create_enterprises(now)
     load_rows(TownSpan, ["enterprise_id", "town_id"], ((pk, unit.pk) for pk in created.values()))
     sql.refresh_was()
     outside = sql.rows_outside_unit()
-    if outside:  # raising rolls the whole confirmation back
+    if outside:  # raising rolls the whole approval back
         raise ValidationError(
-            f"{'、'.join(outside[:5])} 等 {len(outside)} 家企业在预览后已不属于{unit}，请重新上传。"
+            f"{'、'.join(outside[:5])} 等 {len(outside)} 家企业在报送后已迁出{unit}，"
+            "该版本不能写入企业库：请退回，由该单位重新下载模板上传。"
         )
     changed = sql.changed_codes()
     sql.update_years(now)

@@ -15,7 +15,7 @@ from core.models import ChangeLog, Notification, User
 from core.selectors import history_for
 from enterprises.models import EnterpriseYear
 from reports import selectors, services
-from reports.choices import JobStatus
+from reports.choices import JobStatus, SubmissionStatus
 from reports.columns import DATA_SHEET
 from reports.io.template import build_template
 from reports.models import ReportingPeriod, Submission, UploadJob, UploadRow
@@ -52,11 +52,16 @@ def filled(period, unit, changes: dict[str, dict[str, object]]) -> bytes:
     return out.getvalue()
 
 
+def upload_entries(enterprise):
+    """The entries of its history that quarterly uploads wrote, newest first."""
+    return [e for e in history_for(enterprise) if "季度报送" in e.note]
+
+
 def upload(period, unit, user, data, name="湖塘镇2019Q1.xlsx"):
     return services.start_upload(actor=user, period=period, unit=unit, file_name=name, data=data)
 
 
-def test_upload_preview_confirm_applies_everything_and_records_the_version(
+def test_upload_preview_confirm_records_a_pending_version_and_approval_applies_it(
     period, units, hutang, district, registry
 ):
     from tests.enterprises.conftest import code
@@ -70,33 +75,45 @@ def test_upload_preview_confirm_applies_everything_and_records_the_version(
     assert update["changes"]["staff_total"] == [None, "150"]
     submission, created = services.confirm_upload(actor=hutang, job=job)
     assert created and submission.version == 1 and submission.on_time
-    assert EnterpriseYear.objects.get(enterprise__uscc=code(1), year=2019).staff_total == 150
-    # The enterprise's history shows what the upload changed, who uploaded it and when.
-    entry = history_for(registry[("湖塘镇", "常州湖塘精密机械有限公司")])[0]  # the newest
-    assert entry.note == "2019年第1季度季度报送（湖塘镇第1版）" and entry.actor_name == str(hutang)
-    assert entry.changed_fields() == [("职工总数", None, "150"), ("科技人员数", None, "30")]
+    assert submission.status == SubmissionStatus.SUBMITTED and submission.applied_at is None
+    assert not EnterpriseYear.objects.filter(enterprise__uscc=code(1), year=2019).exists()
     assert ChangeLog.objects.filter(object_id=str(submission.pk), note="").exists()  # the version
     assert Notification.objects.filter(recipient=district, title__contains="湖塘镇已报送").exists()
     assert submission.file.read()[:2] == b"PK"  # the file is kept with the version
 
+    approved = services.review(actor=district, submission=submission, approve=True)
+    assert approved.applied_at is not None and approved.summary["applied"]["updated"] == 1
+    assert EnterpriseYear.objects.get(enterprise__uscc=code(1), year=2019).staff_total == 150
+    # The enterprise's history shows what the approved upload changed, and who approved it.
+    entry = upload_entries(registry[("湖塘镇", "常州湖塘精密机械有限公司")])[0]  # the newest
+    assert (
+        entry.note.startswith("2019年第1季度季度报送（湖塘镇第1版，")
+        and "审核通过后写入" in entry.note
+    )
+    assert entry.actor_name == str(district)
+    assert entry.changed_fields() == [("职工总数", None, "150"), ("科技人员数", None, "30")]
+
 
 def test_a_stale_preview_writes_what_is_needed_and_records_the_value_it_replaced(
-    period, units, hutang, registry
+    period, units, hutang, district, registry, settings
 ):
     from tests.enterprises.conftest import code
 
     unit, enterprise = units["湖塘镇"], registry[("湖塘镇", "常州湖塘精密机械有限公司")]
     first = upload(period, unit, hutang, filled(period, unit, {code(1): {"职工总数": 150}}))
     second = upload(period, unit, hutang, filled(period, unit, {code(1): {"职工总数": 170}}))
-    services.confirm_upload(actor=hutang, job=second)  # lands while the first is previewed
+    landed, _ = services.confirm_upload(actor=hutang, job=second)  # while the first is previewed
+    services.review(actor=district, submission=landed, approve=True)
+    services.reopen(actor=district, period=period, unit=unit, until=date(2019, 4, 30))
     submission, created = services.confirm_upload(actor=hutang, job=first)
-    assert created and submission.version == 2 and submission.summary["updated"] == 1
+    assert created and submission.version == 2
+    services.review(actor=district, submission=submission, approve=True)
     assert EnterpriseYear.objects.get(enterprise=enterprise, year=2019).staff_total == 150
-    newest = history_for(enterprise)[0]
+    newest = upload_entries(enterprise)[0]
     assert newest.changed_fields() == [("职工总数", "170", "150")]  # not the preview's None
 
 
-def test_an_enterprise_moved_away_after_the_preview_stops_the_confirmation(
+def test_an_enterprise_moved_away_after_the_upload_stops_the_approval(
     period, units, hutang, district, registry
 ):
     from enterprises.services import move_enterprise
@@ -104,13 +121,15 @@ def test_an_enterprise_moved_away_after_the_preview_stops_the_confirmation(
 
     unit, enterprise = units["湖塘镇"], registry[("湖塘镇", "常州湖塘精密机械有限公司")]
     job = upload(period, unit, hutang, filled(period, unit, {code(1): {"职工总数": 150}}))
+    submission, _ = services.confirm_upload(actor=hutang, job=job)
     move_enterprise(actor=district, enterprise=enterprise, town=units["牛塘镇"])
     with pytest.raises(
-        ValidationError, match="常州湖塘精密机械有限公司 等 1 家企业在预览后已不属于湖塘镇"
+        ValidationError, match="常州湖塘精密机械有限公司 等 1 家企业在报送后已迁出湖塘镇"
     ):
-        services.confirm_upload(actor=hutang, job=job)
+        services.review(actor=district, submission=submission, approve=True)
     assert not EnterpriseYear.objects.filter(enterprise=enterprise, year=2019).exists()
-    assert not Submission.objects.exists()
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.SUBMITTED  # still there, to be returned
 
 
 def test_the_same_file_twice_makes_no_new_version(period, units, hutang):
@@ -324,13 +343,12 @@ def test_only_the_district_opens_periods(client_for, district, hutang, leader, u
 def test_previews_nobody_confirms_expire_and_give_back_their_rows(period, units, hutang):
     from datetime import timedelta as days
 
-    from django.utils import timezone
-
+    from core.dates import now as portal_now
     from reports.io.staging import expire_previews
 
     unit = units["湖塘镇"]
     old, fresh = (upload(period, unit, hutang, filled(period, unit, {})) for _ in range(2))
-    UploadJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - days(days=8))
+    UploadJob.objects.filter(pk=old.pk).update(created_at=portal_now() - days(days=8))
     assert expire_previews() == 1
     old.refresh_from_db()
     assert old.status == JobStatus.EXPIRED

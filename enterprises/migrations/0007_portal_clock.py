@@ -1,0 +1,34 @@
+"""Timestamps on the portal's clock (core.fields.PortalTimeField): a Python-side change."""
+
+import core.fields
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("enterprises", "0006_leaner_indexes"),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            # The columns stay as they are: only the Python side (the portal's clock, choices).
+            state_operations=[
+                migrations.AlterField(
+                    model_name="enterprise",
+                    name="created_at",
+                    field=core.fields.PortalTimeField(auto_now_add=True, verbose_name="创建时间"),
+                ),
+                migrations.AlterField(
+                    model_name="enterprise",
+                    name="updated_at",
+                    field=core.fields.PortalTimeField(auto_now=True, verbose_name="更新时间"),
+                ),
+                migrations.AlterField(
+                    model_name="enterpriseyear",
+                    name="updated_at",
+                    field=core.fields.PortalTimeField(auto_now=True, verbose_name="更新时间"),
+                ),
+            ],
+            database_operations=[],
+        ),
+    ]
