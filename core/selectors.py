@@ -9,6 +9,10 @@ from .choices import DISTRICT_KINDS
 from .models import ChangeLog, OrgUnit, ScheduledRun
 from .scoping import VIEW
 
+# What every figure the portal shows or exports is made of: only approval makes a quarterly
+# version count (reports.services.review). Said in one line wherever figures are shown.
+OFFICIAL_DATA = "数据口径：企业库正式数据（含已审核通过的季度报送），不含待审核的报送。"
+
 
 def units_for_user(user, action: str = VIEW):
     return OrgUnit.objects.for_user(user, action).filter(is_active=True)

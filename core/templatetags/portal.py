@@ -4,6 +4,8 @@ from decimal import Decimal
 
 from django import template
 
+from core.selectors import OFFICIAL_DATA
+
 register = template.Library()
 
 
@@ -32,3 +34,8 @@ def pct(value, places=1):
 def get_item(mapping, key):
     """{{ row|get_item:code }} — a dict lookup with a variable key."""
     return mapping.get(key) if mapping else None
+
+
+@register.simple_tag
+def official_data() -> str:
+    return OFFICIAL_DATA

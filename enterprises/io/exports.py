@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.dates import today
+from core.selectors import OFFICIAL_DATA
 from core.sheets import (
     Alignment,
     Border,
@@ -121,6 +122,9 @@ def write_xlsx(queryset, year: int | None) -> bytes:
     ]
     for values in rows(queryset, columns, year):
         sheet.append(stream_row(sheet, values, looks))
+    note = workbook.create_sheet("说明")
+    note.append(stream_row(note, [OFFICIAL_DATA]))
+    note.append(stream_row(note, [f"导出日期：{today():%Y-%m-%d}"]))
     return to_bytes(workbook)
 
 
