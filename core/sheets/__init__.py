@@ -47,6 +47,7 @@ from .reading import (
     load_book,
     open_workbook,
     read_table,
+    row_kind,
 )
 from .safety import check_file
 from .writing import (
@@ -61,6 +62,7 @@ from .writing import (
     Look,
     PatternFill,
     Side,
+    Workbook,
     Worksheet,
     csv_lines,
     document_look,
@@ -95,6 +97,7 @@ __all__ = [
     "Sheet",
     "Side",
     "Table",
+    "Workbook",
     "Worksheet",
     "canonical_number",
     "check_file",
@@ -128,6 +131,7 @@ __all__ = [
     "put",
     "read_table",
     "restyle",
+    "row_kind",
     "set_widths",
     "shown",
     "stream_row",

@@ -12,6 +12,7 @@ apart: importers never read them, and say so.
 """
 
 import io
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from python_calamine import (
     SheetVisibleEnum,
 )
 
-from .cells import is_blank, parse_text
+from .cells import is_blank, parse_text, text_key
 from .headers import header_key
 from .problems import FileRejected
 from .safety import CORRUPT, ENCRYPTED, check_file
@@ -80,10 +81,21 @@ class Sheet:
                 return index
         return None
 
+    def _has_leaves(self, top: int) -> bool:
+        """Whether the row below `top` names the columns of a group heading merged across
+        them in `top` (人员情况 over 职工总数 | 科技人员数) — text in each of them, unlike a
+        data row under a merely wide header cell."""
+        groups = [(c0, c1) for (r0, c0), (r1, c1) in self.merged if r0 == r1 == top and c1 > c0]
+        below = [self.raw(top + 1, c) for c0, c1 in groups for c in range(c0, c1 + 1)]
+        return bool(below) and all(isinstance(v, str) and v.strip() for v in below)
+
     def header(self, top: int) -> tuple[int, list[str]]:
-        """The header's last row and each column's text: a cell merged down over a second line
-        makes a two-line header, whose lower (leaf) texts name the columns."""
+        """The header's last row and each column's text: a cell merged down over a second line,
+        or a group heading merged across columns, makes a two-line header, whose lower (leaf)
+        texts name the columns."""
         bottom = max([top] + [r1 for (r0, _), (r1, _) in self.merged if r0 <= top <= r1])
+        if bottom == top and self._has_leaves(top):
+            bottom = top + 1
         last = min(bottom + 1, len(self.rows))
         width = max((len(self.rows[r]) for r in range(top, last)), default=0)
         texts = []
@@ -149,6 +161,36 @@ def open_workbook(data: bytes, *, file_name: str | None, max_bytes: int) -> Book
     return load_book(data)
 
 
+# --- rows that are no data: totals and footers ------------------------------------------------
+
+# 合计 / 总计 / 小计 rows, as clerks label them: 全镇合计, 本页小计, "合  计" …
+_TOTAL = re.compile(
+    r"(?:全(?:镇|区|县|市|街道|园区|乡)|本(?:镇|单位|页|表))?(?:合计|总计|小计|共计)[:：]?"
+)
+# Lines below (or between) the data: who filled it in, when, notes. Short words need a colon,
+# so an enterprise named 注塑… or 说明书… is never taken for one.
+_FOOTER = re.compile(
+    r"(?:填表人|填报人|制表人|联系人|联系电话|联系方式|审核人|审批人|负责人|单位负责人|"
+    r"统计负责人|分管领导|主要领导|填报日期|填表日期|报送日期|制表日期|填表说明|填报说明)"
+    r"|(?:注|说明|备注|电话|日期)\d*[:：]"
+)
+
+
+def row_kind(cells: Sequence[Any]) -> str | None:
+    """ "total" for a 合计 row, "footer" for a 填表人 / 联系电话 / 注：… line, None for the rest
+    (judged by the row's first filled cell, after a 序号)."""
+    texts = [text_key(v) for v in cells if not is_blank(v)]
+    if texts and texts[0].isdigit() and len(texts) > 1:
+        texts = texts[1:]  # a 序号 before the label
+    if not texts:
+        return None
+    if _TOTAL.fullmatch(texts[0]):
+        return "total"
+    if _FOOTER.match(texts[0]):
+        return "footer"
+    return None
+
+
 # --- a sheet read by its headers -----------------------------------------------------------------
 
 
@@ -165,7 +207,8 @@ class Table:
 def read_table(sheet: Sheet, headers: Iterable[str], required: Sequence[str] = ()) -> Table:
     """Read a sheet by its header row: the first row naming any expected header (title rows
     above it are skipped). Columns are found by header in any order (header_key: spaces,
-    full/half width, a unit in brackets); rows blank in every expected column are skipped."""
+    full/half width, a unit in brackets); rows blank in every expected column, 合计 rows and
+    填表人 / 注：… lines are skipped."""
     by_key = {header_key(h): h for h in headers}
     table = Table()
     top = sheet.find_row(lambda cells: any(header_key(v) in by_key for v in cells if v != ""))
@@ -187,6 +230,6 @@ def read_table(sheet: Sheet, headers: Iterable[str], required: Sequence[str] = (
     for index in range(bottom + 1, len(sheet.rows)):
         line = sheet.rows[index]
         cells = {h: line[i] if i < len(line) else None for h, i in columns.items()}
-        if not all(map(is_blank, cells.values())):
+        if not all(map(is_blank, cells.values())) and row_kind(line) is None:
             table.rows.append((index + 1, cells))
     return table

@@ -25,15 +25,18 @@ from core.sheets import (
     is_blank,
     is_ignored,
     load_book,
+    number_text,
     parse_date,
     parse_money,
     parse_text,
     parse_uscc,
+    row_kind,
 )
-from core.sheets.reading import HEADER_SEARCH_ROWS
+from core.sheets.reading import HEADER_SEARCH_ROWS, Book
 from targets.selectors import reported_metrics
 
 from ..columns import DATA_SHEET, INDICATOR_COLUMNS, KEY_COLUMNS, SUMMARY_SHEET, Column
+from .identity import IDENTITY_SHEET, read_identity
 
 GUIDE_SHEET = "填写说明"
 SUMMARY_HEADERS = {"code": "指标代码", "name": "指标名称", "value": "本年累计值"}
@@ -54,6 +57,19 @@ class ParsedUpload:
     rows: list[ParsedRow]
     reported: dict[str, Decimal]
     problems: list[Problem]
+    warnings: list[Problem] = field(default_factory=list)
+    title: str = ""  # the lines above the header: what the file says it is (identity.py)
+    identity: dict[str, str] = field(default_factory=dict)  # the template's 报送标识 sheet
+
+
+@dataclass
+class _Rows:
+    """What the data area holds: enterprise rows, 合计 rows (row, label, {code: text}), and the
+    first row with a value in each column the template does not have."""
+
+    rows: list[ParsedRow] = field(default_factory=list)
+    totals: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
+    stray: dict[int, int] = field(default_factory=dict)  # column index → first row with data
 
 
 USCC_KEY = header_key(KEY_COLUMNS[0].header)
@@ -78,61 +94,71 @@ def read_upload(
 ) -> ParsedUpload:
     """`metrics` (code → name of the "reported" metrics) is read from the database if not given."""
     book = load_book(data)
+    sheet, top = _data_sheet(book)
+    bottom, texts = sheet.header(top)
+    positions, unknown = _match_header(sheet.name, top + 1, texts, columns)
+    problems: list[Problem] = []
+    found = _read_rows(sheet, bottom + 1, positions, unknown, problems, progress)
+    warnings = _stray_columns(sheet.name, top + 1, texts, found.stray)
+    warnings += _check_totals(sheet.name, positions, found)
+    reported: dict[str, Decimal] = {}
+    if SUMMARY_SHEET in book.visible:
+        reported = _read_summary(book.sheet(SUMMARY_SHEET), metrics, problems)
+    if not found.rows and not reported:
+        problems.append(
+            Problem(sheet.name, top + 1, "", "没有数据行：表头下方没有填写任何企业数据。")
+        )
+    title = " ".join(parse_text(v) for line in sheet.rows[:top] for v in line if not is_blank(v))
+    return ParsedUpload(
+        sheet.name, found.rows, reported, problems, warnings, title, read_identity(book)
+    )
 
-    def has_header(cells: list[Any]) -> bool:
-        return any(isinstance(v, str) and header_key(v) == USCC_KEY for v in cells)
 
+def _has_header(cells: list[Any]) -> bool:
+    return any(isinstance(v, str) and header_key(v) == USCC_KEY for v in cells)
+
+
+def _data_sheet(book: Book) -> tuple[Sheet, int]:
+    """The sheet holding the data and its header row: 企业季度数据 first, else the first
+    visible sheet with a 统一社会信用代码 header. Hidden sheets are never read."""
     candidates = sorted(
-        (n for n in book.visible if n not in (SUMMARY_SHEET, GUIDE_SHEET)),
+        (n for n in book.visible if n not in (SUMMARY_SHEET, GUIDE_SHEET, IDENTITY_SHEET)),
         key=lambda n: n != DATA_SHEET,
     )
     for name in candidates:
         sheet = book.sheet(name)
-        if (top := sheet.find_row(has_header)) is not None:
-            break
-    else:
-        for name in book.hidden:
-            if book.sheet(name).find_row(has_header) is not None:
-                raise FileRejected(
-                    f"数据在隐藏的工作表“{name}”中，系统不读取隐藏的工作表。"
-                    "请取消隐藏（或把数据复制到可见的工作表）后再上传。"
-                )
-        raise FileRejected(
-            f"未找到数据表：应有工作表“{DATA_SHEET}”，其前 {HEADER_SEARCH_ROWS} 行中有一行表头"
-            f"包含“{KEY_COLUMNS[0].header}”。请使用本期下载的模板填写。"
-        )
-    bottom, texts = sheet.header(top)
-    positions = _match_header(sheet.name, top + 1, texts, columns)
-    problems: list[Problem] = []
-    rows = _read_rows(sheet, bottom + 1, positions, problems, progress)
-    reported: dict[str, Decimal] = {}
-    if SUMMARY_SHEET in book.visible:
-        reported = _read_summary(book.sheet(SUMMARY_SHEET), metrics, problems)
-    if not rows and not reported:
-        problems.append(
-            Problem(sheet.name, top + 1, "", "没有数据行：表头下方没有填写任何企业数据。")
-        )
-    return ParsedUpload(sheet.name, rows, reported, problems)
+        if (top := sheet.find_row(_has_header)) is not None:
+            return sheet, top
+    for name in book.hidden:
+        if name != IDENTITY_SHEET and book.sheet(name).find_row(_has_header) is not None:
+            raise FileRejected(
+                f"数据在隐藏的工作表“{name}”中，系统不读取隐藏的工作表。"
+                "请取消隐藏（或把数据复制到可见的工作表）后再上传。"
+            )
+    raise FileRejected(
+        f"未找到数据表：应有工作表“{DATA_SHEET}”，其前 {HEADER_SEARCH_ROWS} 行中有一行表头"
+        f"包含“{KEY_COLUMNS[0].header}”。请使用本期下载的模板填写。"
+    )
 
 
 def _match_header(
     sheet: str, row: int, texts: list[str], columns: list[Column]
-) -> dict[Column, int]:
-    """Template column → its position; a header that is not the template's is refused."""
+) -> tuple[dict[Column, int], list[int]]:
+    """Template column → its position, and the positions of headers the template does not
+    have (their data decide: stray_columns). A missing or repeated column refuses the file."""
     expected = {header_key(c.header): c for c in columns}
-    others = {header_key(c.header): c for c in INDICATOR_COLUMNS if c not in columns}
     positions: dict[Column, int] = {}
+    unknown: list[int] = []
     problems: list[Problem] = []
     for index, text in enumerate(texts):
-        key, letter = header_key(text), column_letter(index)
+        key = header_key(text)
         if not key or is_ignored(text):
             continue
         column = expected.get(key)
         if column is None:
-            hint = "本期模板不含该列" if key in others else "不是模板中的列"
-            problems.append(Problem(sheet, row, text, f"{letter}列“{text}”{hint}，请删除该列"))
+            unknown.append(index)
         elif column in positions:
-            first = column_letter(positions[column])
+            letter, first = column_letter(index), column_letter(positions[column])
             problems.append(
                 Problem(sheet, row, text, f"{letter}列“{text}”与{first}列重复，请检查表头")
             )
@@ -146,21 +172,47 @@ def _match_header(
             Problem(sheet, row, "", "表头与本期模板不一致，请下载本期模板，不要增删或改动表头。")
         )
         raise FileRejected(problems)
-    return positions
+    return positions, unknown
+
+
+def _stray_columns(sheet: str, row: int, texts: list[str], stray: dict[int, int]) -> list[Problem]:
+    """Columns the template does not have: empty ones are ignored (a warning says so); one
+    holding data refuses the file — dropping it would lose what the clerk typed."""
+    others = {header_key(c.header) for c in INDICATOR_COLUMNS}
+    warnings, problems = [], []
+    for index in sorted(stray):
+        text, letter, first = texts[index], column_letter(index), stray[index]
+        if first < 0:
+            warnings.append(
+                Problem(sheet, row, text, f"{letter}列“{text}”不是本期模板中的列，该列为空，已忽略")
+            )
+            continue
+        what = "本期模板不含该列" if header_key(text) in others else "不是本期模板中的列"
+        problems.append(
+            Problem(
+                sheet,
+                row,
+                text,
+                f"{letter}列“{text}”{what}，但第{first}行等填有数据，系统不会读取这些数据。"
+                "若它就是模板中的某一列，请改回模板中的列名；若不需报送，请把该列移到其他工作表后再上传",
+            )
+        )
+    if problems:
+        raise FileRejected(problems)
+    return warnings
 
 
 def _read_rows(
     sheet: Sheet,
     first: int,
     positions: dict[Column, int],
+    unknown: list[int],
     problems: list[Problem],
     progress: Progress | None,
-) -> list[ParsedRow]:
-    indicators = [(c, i) for c, i in positions.items() if c.code not in ("uscc", "name")]
+) -> _Rows:
     uscc_at = next(i for c, i in positions.items() if c.code == "uscc")
-    name_at = next(i for c, i in positions.items() if c.code == "name")
+    found = _Rows(stray={i: -1 for i in unknown})
     grid, total = sheet.rows, max(len(sheet.rows) - first, 0)
-    rows: list[ParsedRow] = []
     for index in range(first, len(grid)):
         done = index - first
         if progress and done and done % 1000 == 0:
@@ -169,23 +221,81 @@ def _read_rows(
         cells = [line[i] if i < len(line) else "" for i in positions.values()]
         if all(map(is_blank, cells)):
             continue
-        number = index + 1
-        parsed = ParsedRow(number, "", parse_text(line[name_at] if name_at < len(line) else ""))
-        try:
-            parsed.uscc = parse_uscc(line[uscc_at] if uscc_at < len(line) else "")
-        except CellError as exc:
-            problems.append(Problem(sheet.name, number, KEY_COLUMNS[0].header, str(exc)))
-        for column, at in indicators:
-            raw = line[at] if at < len(line) else ""
-            try:
-                parsed.values[column.code] = parse_cell(raw, column)
-            except CellError as exc:
-                parsed.values[column.code] = None
-                problems.append(Problem(sheet.name, number, column.header, str(exc)))
-        rows.append(parsed)
+        code = line[uscc_at] if uscc_at < len(line) else ""
+        kind = None if isinstance(code, str) and code[:1].isascii() and code else row_kind(line)
+        if kind == "total":
+            found.totals.append(
+                (
+                    index + 1,
+                    parse_text(next(v for v in line if not is_blank(v))),
+                    _total_values(line, positions),
+                )
+            )
+        elif kind is None:
+            found.rows.append(_parse_row(sheet.name, index + 1, line, positions, problems))
+            for at, seen in found.stray.items():
+                if seen < 0 and at < len(line) and not is_blank(line[at]):
+                    found.stray[at] = index + 1
     if progress:
         progress(total, total)
-    return rows
+    return found
+
+
+def _parse_row(
+    sheet: str, number: int, line: list[Any], positions: dict[Column, int], problems: list[Problem]
+) -> ParsedRow:
+    def cell(at: int) -> Any:
+        return line[at] if at < len(line) else ""
+
+    parsed = ParsedRow(number, "", "")
+    for column, at in positions.items():
+        try:
+            if column.code == "uscc":
+                parsed.uscc = parse_uscc(cell(at))
+            elif column.code == "name":
+                parsed.name = parse_text(cell(at))
+            else:
+                parsed.values[column.code] = parse_cell(cell(at), column)
+        except CellError as exc:
+            if column.code not in ("uscc", "name"):
+                parsed.values[column.code] = None
+            problems.append(Problem(sheet, number, column.header, str(exc)))
+    return parsed
+
+
+def _total_values(line: list[Any], positions: dict[Column, int]) -> dict[str, Any]:
+    values = {}
+    for column, at in positions.items():
+        if column.kind in ("int", "money") and at < len(line):
+            try:
+                values[column.code] = parse_cell(line[at], column)
+            except CellError:
+                values[column.code] = None  # a total we cannot read checks nothing
+    return values
+
+
+def _check_totals(sheet: str, positions: dict[Column, int], found: _Rows) -> list[Problem]:
+    """A 合计 row (not a 小计) below the data is checked against the column sums: a mismatch
+    is a warning for the preview, the total itself is never stored."""
+    warnings = []
+    for number, label, values in found.totals:
+        if "小计" in label:
+            continue
+        above = [r for r in found.rows if r.row < number]
+        for column in positions:
+            stated = values.get(column.code)
+            if stated is None:
+                continue
+            parts = [Decimal(r.values[column.code]) for r in above if r.values.get(column.code)]
+            if sum(parts, Decimal(0)) != Decimal(stated):
+                summed = (
+                    number_text(sum(parts, Decimal(0)))
+                    if column.kind == "money"
+                    else str(sum(parts))
+                )
+                message = f"合计行（{label}）为 {stated}，上方各企业之和为 {summed}，请核对"
+                warnings.append(Problem(sheet, number, column.header, message))
+    return warnings
 
 
 def _read_summary(

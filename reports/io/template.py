@@ -21,6 +21,7 @@ from targets.selectors import reported_metric_rows
 
 from ..columns import DATA_SHEET, KEY_COLUMNS, SUMMARY_SHEET, Column, columns_for
 from ..models import ReportingPeriod
+from .identity import write_identity
 from .reading import GUIDE_SHEET, SUMMARY_HEADERS
 
 TITLE_ROW, NOTE_ROW, HEADER_ROW = 1, 2, 3
@@ -36,6 +37,7 @@ def build_template(*, period: ReportingPeriod, unit: OrgUnit) -> bytes:
     _data_sheet(first_sheet(book, DATA_SHEET), period, unit, columns)
     _summary_sheet(book.create_sheet(SUMMARY_SHEET))
     _guide_sheet(book.create_sheet(GUIDE_SHEET), period, columns)
+    write_identity(book, period, unit)
     return to_bytes(book)
 
 

@@ -25,6 +25,7 @@ from enterprises.models import Enterprise
 from enterprises.uscc import CheckedUSCC, USCCError, check
 
 from ..columns import BY_CODE, KEY_COLUMNS, columns_for
+from .identity import check_identity
 from .reading import ParsedUpload
 
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100-2015, as python-stdnum
@@ -169,8 +170,9 @@ def validate_upload(parsed: ParsedUpload, *, period, unit, user, stage=None) -> 
     while they are being checked (an iterator to consume once): the caller streams them to the
     database, which stores them on its own core meanwhile. It is not called for a file whose
     cells already failed; rows staged before a later problem turned up are the caller's to drop."""
+    check_identity(parsed.identity, parsed.title, period, unit)  # FileRejected: another file
     codes = [c.code for c in columns_for(period.columns) if c not in KEY_COLUMNS]
-    preview = Preview(codes=codes, problems=list(parsed.problems))
+    preview = Preview(codes=codes, problems=list(parsed.problems), warnings=list(parsed.warnings))
     preview.reported = {code: number_text(v) or "" for code, v in parsed.reported.items()}
     valid = _valid_codes(parsed, preview)
     fields = list(dict.fromkeys(codes + PAIR_FIELDS))

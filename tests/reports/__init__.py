@@ -63,13 +63,17 @@ def to_bytes(wb: Workbook) -> bytes:
     return out.getvalue()
 
 
-def workbook(rows, *, headers=None, title=True, sheet=DATA_SHEET) -> Workbook:
-    """A data sheet like the template's: a title line, the header, then `rows`."""
+TITLE = "2019年第1季度 湖塘镇 企业季度数据报送表"
+
+
+def workbook(rows, *, headers=None, title: bool | str = True, sheet=DATA_SHEET) -> Workbook:
+    """A data sheet like the template's: a title line (TITLE, or the one given), the header,
+    then `rows`."""
     wb = Workbook()
     ws = wb.active
     ws.title = sheet
     if title:
-        ws.append(["2019年第1季度 湖塘镇 企业季度数据报送表"])
+        ws.append([TITLE if title is True else title])
     ws.append(list(headers or HEADERS))
     for row in rows:
         ws.append(list(row))

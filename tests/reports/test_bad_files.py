@@ -242,8 +242,8 @@ CASES = [
     Case("no_data_sheet", named("上报.xlsx", no_data_sheet), "未找到数据表"),
     Case("hidden_only", named("上报.xlsx", hidden_only), "数据在隐藏的工作表“企业季度数据”中"),
     Case("missing_column", named("上报.xlsx", rows_with([code(1), "甲", 1, 1, 1], headers=HEADERS[:3] + HEADERS[4:])), "缺少“科技人员数”列", column="科技人员数", **HEADER),
-    Case("unknown_column", named("上报.xlsx", rows_with(headers=[*HEADERS, "利润总额"])), "H列“利润总额”不是模板中的列", column="利润总额", **HEADER),
-    Case("not_this_period", named("上报.xlsx", rows_with(headers=[*HEADERS, "净资产（万元）"])), "H列“净资产（万元）”本期模板不含该列", column="净资产（万元）", **HEADER),
+    Case("unknown_column", named("上报.xlsx", rows_with(row_for(1, 121, 20, 1500, None, None, 88), headers=[*HEADERS, "利润总额"])), "H列“利润总额”不是本期模板中的列，但第3行等填有数据", column="利润总额", **HEADER),
+    Case("not_this_period", named("上报.xlsx", rows_with(row_for(1, 121, 20, 1500, None, None, 88), headers=[*HEADERS, "净资产（万元）"])), "H列“净资产（万元）”本期模板不含该列，但第3行等填有数据", column="净资产（万元）", **HEADER),
     Case("merged_header_breaks", named("上报.xlsx", merged_header_breaks), "D列“职工总数”与C列重复", column="职工总数", **HEADER),
     # -- cells --
     Case("text_in_number", named("上报.xlsx", rows_with(row_for(1, "一百", 20))), "“一百”不是有效的数字", column="职工总数", **ROW),

@@ -8,6 +8,7 @@ from openpyxl import Workbook
 
 from enterprises.models import Enterprise
 from reports.columns import DATA_SHEET, SUMMARY_SHEET, Column, columns_for
+from reports.io.identity import IDENTITY_SHEET
 from reports.io.reading import GUIDE_SHEET
 from reports.io.template import build_template
 from reports.io.validation import SAMPLE_CREATES, SAMPLE_UPDATES, validate_upload
@@ -58,7 +59,8 @@ def template_rows(ws) -> dict[str, int]:
 
 def test_template_layout(period, year_2019, hutang_unit):  # noqa: F811
     wb = reopen(build_template(period=period, unit=hutang_unit))
-    assert wb.sheetnames == [DATA_SHEET, SUMMARY_SHEET, GUIDE_SHEET]
+    assert wb.sheetnames == [DATA_SHEET, SUMMARY_SHEET, GUIDE_SHEET, IDENTITY_SHEET]
+    assert wb[IDENTITY_SHEET].sheet_state == "hidden"  # what the file is for; not the clerk's
     ws = wb[DATA_SHEET]
     assert ws["A1"].value == "2019年第1季度 湖塘镇 企业季度数据报送表"
     assert [ws.cell(3, c).value for c in range(1, len(HEADERS) + 1)] == HEADERS
@@ -232,6 +234,69 @@ def test_serial_number_column_is_ignored(run, year_2019):  # noqa: F811
     assert preview.updates[0]["changes"] == {"staff_total": ["120", "121"]}
 
 
+def test_total_and_footer_rows_are_skipped(run, year_2019):  # noqa: F811
+    serial = ["序号", *HEADERS]
+    preview = run(
+        xlsx(
+            [
+                [1, *row_for(1, 121, 20, 1500)],
+                [2, *row_for(2, 60, 6, None, 45.5)],
+                ["", "小计", "", 181, 26, 1500],
+                [3, *row_for(3, 10, 2, 300)],
+                ["合  计", "", "", 191, 28, 1800],
+                ["填表人：张三", "", "联系电话：0519-86000000"],
+                ["注：1. 本表数据截至3月31日；2. 金额单位为万元。"],
+            ],
+            headers=serial,
+        )
+    )
+    assert preview.problems == [] and preview.warnings == []
+    assert [u["uscc"] for u in preview.updates] == [code(1), code(3)]
+    assert preview.unchanged == 1  # code(2): its 60 and 6 as in the registry
+
+
+def test_a_total_that_does_not_add_up_is_a_warning(run, year_2019):  # noqa: F811
+    rows = [row_for(1, 121, 20, 1500), row_for(2, 60, 6, None, 45.5), ["全镇合计", "", 200, 26]]
+    preview = run(xlsx(rows))
+    assert preview.problems == [] and len(preview.updates) == 1
+    assert [(w.row, w.column, w.message) for w in preview.warnings] == [
+        (5, "职工总数", "合计行（全镇合计）为 200，上方各企业之和为 181，请核对")
+    ]
+
+
+def test_group_headings_above_unmerged_column_names(run, year_2019):  # noqa: F811
+    """人员情况 merged over two columns, the names below it, nothing merged down."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["统一社会信用代码", "企业名称", "人员情况", None, "财务情况（万元）"])
+    ws.append(
+        [
+            None,
+            None,
+            "职工总数(人)",
+            "科技人员数(人)",
+            "销售收入",
+            "研发费用",
+            "高新技术产品（服务）收入",
+        ]
+    )
+    ws.merge_cells("C1:D1")
+    ws.merge_cells("E1:G1")
+    ws.append(row_for(1, 121, 20, 1500))
+    preview = run(to_bytes(wb))
+    assert preview.problems == [] and preview.updates[0]["changes"] == {
+        "staff_total": ["120", "121"]
+    }
+
+
+def test_an_empty_column_the_template_lacks_is_ignored_with_a_warning(run, year_2019):  # noqa: F811
+    preview = run(xlsx([row_for(1, 121, 20, 1500)], headers=[*HEADERS, "利润总额"]))
+    assert preview.problems == [] and len(preview.updates) == 1
+    assert [w.message for w in preview.warnings] == [
+        "H列“利润总额”不是本期模板中的列，该列为空，已忽略"
+    ]
+
+
 # --- workbook features ------------------------------------------------------------------------
 
 
@@ -354,7 +419,8 @@ def test_large_file_and_progress(run, period, hutang_unit, hutang, django_assert
     assert calls[0] == 1000 and calls[-1] == 2000
     assert parsed.rows[1].values["hightech_revenue"] == "1001.50"  # "1,001.5"
     assert hutang.unit  # loaded once per request by the scoping rule, not per row
-    with django_assert_max_num_queries(2):
+    # the period's units (whom the title names), the unit's enterprises, the file's other codes
+    with django_assert_max_num_queries(3):
         preview = validate_upload(parsed, period=period, unit=hutang_unit, user=hutang)
     assert preview.problems == [] and len(preview.creates) == 2000
     assert preview.creates[0]["uscc"] == code(1000) and preview.creates[0]["row"] == 3
