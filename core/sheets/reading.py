@@ -165,7 +165,8 @@ def open_workbook(data: bytes, *, file_name: str | None, max_bytes: int) -> Book
 
 # 合计 / 总计 / 小计 rows, as clerks label them: 全镇合计, 本页小计, "合  计" …
 _TOTAL = re.compile(
-    r"(?:全(?:镇|区|县|市|街道|园区|乡)|本(?:镇|单位|页|表))?(?:合计|总计|小计|共计)[:：]?"
+    r"(?:全(?:镇|区|县|市|街道|园区|乡)|本(?:镇|单位|页|表))?(?:合计|总计|小计|共计)"
+    r"(?::?\d+(?:家|个|项|户|人)?|:)?"  # 合计：12家 (text_key has made ：into :)
 )
 # Lines below (or between) the data: who filled it in, when, notes. Short words need a colon,
 # so an enterprise named 注塑… or 说明书… is never taken for one.

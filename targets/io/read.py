@@ -23,6 +23,7 @@ from core.sheets import (
     is_blank,
     open_workbook,
     parse_number,
+    row_kind,
     shown,
     text_key,
 )
@@ -308,6 +309,9 @@ class _Reader:
                 continue
             label_raw = row[self.label_col]
             label = key(label_raw)
+            kind = row_kind(row[self.label_col :])
+            if kind == "footer" or (kind == "total" and "小计" in label):
+                continue  # 填表人 / 注：… lines, and a 小计 the 合计 row's check covers
             if total is not None:
                 if label in children:
                     self.errors.append(

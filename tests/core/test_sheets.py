@@ -11,7 +11,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from core import sheets
-from core.sheets import CellError, FileRejected, Problem
+from core.sheets import CellError, FileRejected, Problem, row_kind
 
 XLS_FIXTURE = Path(__file__).parents[1] / "reports" / "files" / "quarterly.xls"
 MARCH_5 = datetime.date(2019, 3, 5)
@@ -180,6 +180,28 @@ def test_headers_match_as_clerks_retype_them(typed, header):
 def test_a_bracket_that_is_no_unit_is_part_of_the_header():
     assert sheets.header_key("镇（开发区）") == "镇(开发区)"
     assert sheets.header_key("序号") == "序号" and sheets.is_ignored(" 序 号 ")
+
+
+@pytest.mark.parametrize(
+    "cells, kind",
+    [
+        (["合  计", "", 191], "total"),
+        (["", "全镇合计", 191], "total"),
+        ([3, "小计", 12], "total"),  # after a 序号
+        (["合计：2家"], "total"),
+        (["本页小计："], "total"),
+        (["填表人：王芳", "", "联系电话：0519-86123456"], "footer"),
+        (["审核人 李强"], "footer"),
+        (["注：1. 金额单位为万元"], "footer"),
+        (["说明:本表截至3月31日"], "footer"),
+        ([1, "91320412MA00000017", "常州合计精密有限公司"], None),
+        (["注塑科技有限公司"], None),  # an enterprise, not a 注：
+        (["合计科技有限公司"], None),
+        (["", "", ""], None),
+    ],
+)
+def test_totals_and_footers_are_told_from_data(cells, kind):
+    assert row_kind(cells) == kind
 
 
 def test_problem_text():
