@@ -241,6 +241,12 @@ UPLOAD_MAX_BYTES = _read("UPLOAD_MAX_MB", env.int, 20) * 1024 * 1024
 # Files up to this size are parsed in the request; bigger ones in a Celery task with progress.
 UPLOAD_INLINE_MAX_BYTES = _read("UPLOAD_INLINE_MAX_KB", env.int, 1024) * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+# 提醒 in the preview (reports/io/plausibility.py): a value more than this many times, or less
+# than 1/this, of the enterprise's last approved value. Warnings the uploader confirms, never
+# refusals.
+PLAUSIBILITY_FACTOR = _read("PLAUSIBILITY_FACTOR", env.float, 3.0)
+if PLAUSIBILITY_FACTOR <= 1:
+    raise ImproperlyConfigured("环境变量 PLAUSIBILITY_FACTOR 必须大于 1（默认 3）")
 
 # --- Notices and bulletins (each app's tasks.py) ----------------------------------------------
 REMINDER_DAYS_BEFORE = _read("REMINDER_DAYS_BEFORE", env.int, 3)  # reminders before a deadline

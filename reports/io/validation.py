@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import mul
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import F, FilteredRelation, Q, TextField
 from django.db.models.functions import Cast
@@ -26,6 +27,7 @@ from enterprises.uscc import CheckedUSCC, USCCError, check
 
 from ..columns import BY_CODE, KEY_COLUMNS, columns_for
 from .identity import check_identity
+from .plausibility import ABOVE_REVENUE, Known, row_alerts
 from .reading import ParsedUpload
 
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100-2015, as python-stdnum
@@ -36,6 +38,7 @@ USCC_HEADER, NAME_HEADER = KEY_COLUMNS[0].header, KEY_COLUMNS[1].header
 # (smaller, larger): the smaller may not exceed the larger, as the database constraints say.
 PAIRS = [("st_staff", "staff_total"), ("rd_expense_domestic", "rd_expense")]
 PAIR_FIELDS = [code for pair in PAIRS for code in pair]
+REVENUE_FIELDS = [code for pair in ABOVE_REVENUE for code in pair]  # for 提醒 on R&D > revenue
 
 
 def _check(code: str) -> CheckedUSCC:
@@ -64,6 +67,7 @@ class Preview:
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    alerts: list[Problem] = field(default_factory=list)  # 提醒: plausibility.py
     staged: list[tuple] = field(default_factory=list)
     reported: dict[str, str] = field(default_factory=dict)
 
@@ -93,11 +97,13 @@ class Preview:
                 "unchanged": self.unchanged,
                 "problems": len(self.problems),
                 "warnings": len(self.warnings),
+                "alerts": len(self.alerts),
             },
             "creates": self.creates[:SAMPLE_CREATES],
             "updates": self.updates[:SAMPLE_UPDATES],
             "problems": [p.as_json() for p in self.problems[:MAX_PROBLEMS]],
             "warnings": [p.as_json() for p in self.warnings[:MAX_PROBLEMS]],
+            "alerts": [p.as_json() for p in self.alerts[:MAX_PROBLEMS]],
             "reported": self.reported,
         }
 
@@ -122,32 +128,41 @@ def _chunks(items: list):
 
 def _registry(codes: list[str], user, unit, year: int, fields: list[str]):
     """What the registry knows of the file's codes: uscc → (id, name, is_active, writable),
-    writable = in the user's change scope AND in unit; and id → {field: text} of `year`'s row
-    of the writable ones (text as the file's values are, see core.sheets.number_text). Two queries whatever
-    the number of rows: the unit's enterprises the user may change, with that year's row
-    joined; then the file's other codes (new ones, or not the user's to report)."""
+    writable = in the user's change scope AND in unit; and id → Known: {field: text} of
+    `year`'s row and of the year before's, of the writable ones (text as the file's values are,
+    see core.sheets.number_text). Two queries whatever the number of rows: the unit's
+    enterprises the user may change, with both years' rows joined; then the file's other codes
+    (new ones, or not the user's to report)."""
     # No user = the shell (import_quarterly), run by an operator: the unit alone bounds it.
     scoped = Enterprise.objects.for_user(user, CHANGE) if user is not None else Enterprise.objects
     mine = (
         scoped.in_unit(unit)
         .order_by()
-        .annotate(this_year=FilteredRelation("years", condition=Q(years__year=year)))
+        .annotate(
+            this_year=FilteredRelation("years", condition=Q(years__year=year)),
+            last_year=FilteredRelation("years", condition=Q(years__year=year - 1)),
+        )
     )
     wanted, known, current = set(codes), {}, {}
+    columns = [(when, f) for when in ("this_year", "last_year") for f in fields]
     texts: dict[str, Cast | F]
     if connection.vendor == "postgresql":  # numeric::text is already "1234.50": no Decimals
-        texts = {f"text_{f}": Cast(f"this_year__{f}", TextField()) for f in fields}
+        texts = {f"{w}_{f}": Cast(f"{w}__{f}", TextField()) for w, f in columns}
         convert = None
     else:  # SQLite's CAST of a decimal gives "1234.5": format in Python
-        texts, convert = {f"text_{f}": F(f"this_year__{f}") for f in fields}, _db_text
+        texts, convert = {f"{w}_{f}": F(f"{w}__{f}") for w, f in columns}, _db_text
     mine = mine.annotate(**texts)
+    n = len(fields)
     for uscc, pk, name, is_active, *values in mine.values_list(
         "uscc", "id", "name", "is_active", *texts
     ):
         if uscc in wanted:
             known[uscc] = (pk, name, is_active, True)
-            current[pk] = dict(
-                zip(fields, map(convert, values) if convert else values, strict=True)
+            both = list(map(convert, values)) if convert else values
+            current[pk] = Known(
+                dict(zip(fields, both[:n], strict=True)),
+                dict(zip(fields, both[n:], strict=True)),
+                year,
             )
     others = [code for code in codes if code not in known]
     for chunk in _chunks(others):  # one query per 30 000 codes: the databases' parameter limit
@@ -175,7 +190,7 @@ def validate_upload(parsed: ParsedUpload, *, period, unit, user, stage=None) -> 
     preview = Preview(codes=codes, problems=list(parsed.problems), warnings=list(parsed.warnings))
     preview.reported = {code: number_text(v) or "" for code, v in parsed.reported.items()}
     valid = _valid_codes(parsed, preview)
-    fields = list(dict.fromkeys(codes + PAIR_FIELDS))
+    fields = list(dict.fromkeys(codes + PAIR_FIELDS + REVENUE_FIELDS))
     known, current = _registry([c for c, _ in valid.values()], user, unit, period.year, fields)
     rows = _checked_rows(parsed, preview, valid, known, current, period, unit)
     if stage is not None and not preview.problems:
@@ -227,6 +242,7 @@ def _checked_rows(parsed, preview: Preview, valid: dict, known: dict, current: d
     accepted rows as staged tuples (and keeps them in preview.staged)."""
     codes, problems = preview.codes, preview.problems
     bad_rows = {p.row for p in parsed.problems}
+    factor = Decimal(str(settings.PLAUSIBILITY_FACTOR))
     for row in parsed.rows:
         if row.row not in valid:
             continue
@@ -234,30 +250,33 @@ def _checked_rows(parsed, preview: Preview, valid: dict, known: dict, current: d
         entry = known.get(uscc)
         found, old = _against_registry(parsed.sheet, row, entry, current, preview, period, unit)
         if old is not None:  # the unit's to report: check its pairs of values too
-            found += _check_pairs(parsed.sheet, row, old, codes, period.year)
+            found += _check_pairs(parsed.sheet, row, old.this_year, codes, period.year)
         problems.extend(found)
         if old is None or found or row.row in bad_rows:
             continue
         values = [row.values.get(c) for c in codes]
-        was = [old.get(c) for c in codes]
+        was = [old.this_year.get(c) for c in codes]
         staged = (row.row, uscc, row.name, checksum_ok, *values, *was)
         preview.staged.append(staged)
         yield staged
         _describe(preview, row, uscc, entry, values, was)
+        for code, message in row_alerts(row.values, old, factor):
+            preview.alerts.append(Problem(parsed.sheet, row.row, BY_CODE[code].header, message))
 
 
 def _against_registry(
     sheet: str, row, entry, current: dict, preview: Preview, period, unit
-) -> tuple[list[Problem], dict | None]:
+) -> tuple[list[Problem], Known | None]:
     """The row's problems against the registry (its warnings go to the preview), and the
     registry's values it would replace — None when the enterprise is not the unit's."""
     if entry is None:
+        nothing = Known({}, {}, period.year)
         if not period.allow_new:
             message = "本期不允许新增企业：该统一社会信用代码不在企业库中，请核对或联系区科技局"
-            return [Problem(sheet, row.row, USCC_HEADER, message)], {}
+            return [Problem(sheet, row.row, USCC_HEADER, message)], nothing
         if not row.name:
-            return [Problem(sheet, row.row, NAME_HEADER, "新增企业须填写企业名称")], {}
-        return [], {}
+            return [Problem(sheet, row.row, NAME_HEADER, "新增企业须填写企业名称")], nothing
+        return [], nothing
     enterprise_id, name, is_active, can_write = entry
     if not can_write:
         return [Problem(sheet, row.row, USCC_HEADER, f"该企业不属于{unit.name}，不能报送")], None
@@ -266,7 +285,7 @@ def _against_registry(
         preview.warnings.append(Problem(sheet, row.row, NAME_HEADER, message))
     if not is_active:
         preview.warnings.append(Problem(sheet, row.row, "", "该企业在企业库中已标记为无效"))
-    return [], current.get(enterprise_id, {})
+    return [], current.get(enterprise_id) or Known({}, {}, period.year)
 
 
 def _describe(preview: Preview, row, uscc: str, entry, values: list, was: list) -> None:

@@ -71,7 +71,7 @@ def write_attachment(plan: TargetPlan) -> bytes:
     _header(ws, plan_metrics, head, sub, LABEL_HEADER.get(unit.kind, "单位"), year)
 
     # One row per child unit (blank cells where there is no value), then the total row.
-    rows = [(child.short_name or child.name, child.pk) for child in children]
+    rows = [(child.notice_name, child.pk) for child in children]
     rows.append((TOTAL_LABEL.get(unit.kind, "合计"), unit.pk))
     for offset, (label, unit_id) in enumerate(rows):
         r = sub + 1 + offset

@@ -17,6 +17,7 @@ from enterprises.models import EnterpriseYear
 from reports import selectors, services
 from reports.choices import JobStatus, SubmissionStatus
 from reports.columns import DATA_SHEET
+from reports.io.processing import process_job
 from reports.io.template import build_template
 from reports.models import ReportingPeriod, Submission, UploadJob, UploadRow
 
@@ -100,17 +101,17 @@ def test_a_stale_preview_writes_what_is_needed_and_records_the_value_it_replaced
     from tests.enterprises.conftest import code
 
     unit, enterprise = units["湖塘镇"], registry[("湖塘镇", "常州湖塘精密机械有限公司")]
-    first = upload(period, unit, hutang, filled(period, unit, {code(1): {"职工总数": 150}}))
-    second = upload(period, unit, hutang, filled(period, unit, {code(1): {"职工总数": 170}}))
+    first = upload(period, unit, hutang, filled(period, unit, {code(1): {"职工总数": 140}}))
+    second = upload(period, unit, hutang, filled(period, unit, {code(1): {"职工总数": 145}}))
     landed, _ = services.confirm_upload(actor=hutang, job=second)  # while the first is previewed
     services.review(actor=district, submission=landed, approve=True)
     services.reopen(actor=district, period=period, unit=unit, until=date(2019, 4, 30))
     submission, created = services.confirm_upload(actor=hutang, job=first)
     assert created and submission.version == 2
     services.review(actor=district, submission=submission, approve=True)
-    assert EnterpriseYear.objects.get(enterprise=enterprise, year=2019).staff_total == 150
+    assert EnterpriseYear.objects.get(enterprise=enterprise, year=2019).staff_total == 140
     newest = upload_entries(enterprise)[0]
-    assert newest.changed_fields() == [("职工总数", "170", "150")]  # not the preview's None
+    assert newest.changed_fields() == [("职工总数", "145", "140")]  # not the preview's None
 
 
 def test_an_enterprise_moved_away_after_the_upload_stops_the_approval(
@@ -258,13 +259,13 @@ def test_the_web_flow_for_a_town_user(client_for, period, units, hutang):
     assert "下载预填模板" in page and "牛塘" not in page.replace("牛塘镇服务中心", "")
     template = client.get(reverse("reports:template", args=[period.pk]))
     assert template["Content-Type"].startswith("application/vnd.openxmlformats")
-    data = filled(period, units["湖塘镇"], {code(2): {"职工总数": 88}})
+    data = filled(period, units["湖塘镇"], {code(2): {"职工总数": 188}})
     response = client.post(
         reverse("reports:upload", args=[period.pk]), {"file": _upload_file(data, "湖塘.xlsx")}
     )
     job_url = response.url
     preview = client.get(job_url).content.decode()
-    assert "确认报送" in preview and "职工总数" in preview and "88" in preview
+    assert "确认报送" in preview and "职工总数" in preview and "188" in preview
     assert (
         "新增企业 <strong>0</strong> 家，数据有变化 <strong>1</strong> 家，无变化 2 家" in preview
     )
@@ -307,6 +308,74 @@ def test_import_quarterly_command(period, units, tmp_path):
     assert Submission.objects.get().version == 1
     with pytest.raises(CommandError, match="没有 2019年第3季度 的报送期次"):
         call_command("import_quarterly", str(path), "--unit", "湖塘镇", "--period", "2019Q3")
+
+
+def test_quarterly_template_command_writes_the_pages_template(period, units, tmp_path):
+    path = tmp_path / "湖塘镇2019Q1.xlsx"
+    out = StringIO()
+    call_command(
+        "quarterly_template",
+        "--unit",
+        "湖塘",
+        "--period",
+        "2019Q1",
+        "--output",
+        str(path),
+        stdout=out,
+    )
+    assert "已导出 湖塘镇 2019年第1季度 的模板" in out.getvalue()
+    page = load_workbook(io.BytesIO(build_template(period=period, unit=units["湖塘镇"])))
+    written = load_workbook(path)
+    assert written.sheetnames == page.sheetnames
+    assert all(list(written[name].values) == list(page[name].values) for name in page.sheetnames)
+    with pytest.raises(CommandError, match="期次“2019-1”格式不对"):
+        call_command(
+            "quarterly_template", "--unit", "湖塘镇", "--period", "2019-1", "--output", "x"
+        )
+
+
+def test_import_quarterly_runs_a_big_file_once(period, units, tmp_path, settings, monkeypatch):
+    from tests.enterprises.conftest import code
+
+    settings.UPLOAD_INLINE_MAX_BYTES = 1  # every file "big": the web would use the worker
+    runs = []
+    monkeypatch.setattr(
+        services, "process_job", lambda *a, **k: runs.append(1) or process_job(*a, **k)
+    )
+    path = tmp_path / "湖塘.xlsx"
+    path.write_bytes(filled(period, units["湖塘镇"], {code(1): {"职工总数": 110}}))
+    out = StringIO()
+    call_command(
+        "import_quarterly", str(path), "--unit", "湖塘镇", "--period", "2019Q1", stdout=out
+    )
+    assert len(runs) == 1 and "已报送：湖塘镇 2019年第1季度 第1版，待区科技局审核" in out.getvalue()
+
+
+def test_import_quarterly_says_why_a_file_is_refused(period, units, tmp_path):
+    """A sheet reaching row 100 002 is refused for its size, and the command says so."""
+    book = load_workbook(io.BytesIO(filled(period, units["湖塘镇"], {})))
+    book[DATA_SHEET]["A100002"] = "x"
+    path = tmp_path / "湖塘.xlsx"
+    book.save(path)
+    with pytest.raises(CommandError) as refused:
+        call_command("import_quarterly", str(path), "--unit", "湖塘镇", "--period", "2019Q1")
+    assert "远至第 100002 行" in str(refused.value) and "上限 100000 行" in str(refused.value)
+    assert "文件无法解析" not in str(refused.value) and not Submission.objects.exists()
+
+
+def test_import_quarterly_asks_for_alerts_to_be_acknowledged(period, units, tmp_path):
+    from tests.enterprises.conftest import code
+
+    path = tmp_path / "湖塘.xlsx"
+    path.write_bytes(filled(period, units["湖塘镇"], {code(1): {"职工总数": 400}}))
+    out = StringIO()
+    args = ["import_quarterly", str(path), "--unit", "湖塘镇", "--period", "2019Q1"]
+    with pytest.raises(CommandError, match="有 1 条数据提醒（见上），未报送"):
+        call_command(*args, stdout=out)
+    assert "数据提醒：" in out.getvalue() and "变化超过一半" in out.getvalue()
+    assert not Submission.objects.exists()
+    call_command(*args, "--acknowledge", stdout=out)
+    assert Submission.objects.get().summary["alerts"][0]["column"] == "职工总数"
 
 
 def _upload_file(data: bytes, name: str):

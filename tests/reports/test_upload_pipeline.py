@@ -179,6 +179,7 @@ def test_stored_preview_keeps_counts_and_located_problems(run, year_2019):  # no
         "unchanged": 0,
         "problems": 1,
         "warnings": len(preview.warnings),
+        "alerts": 0,
     }
     assert [c["uscc"] for c in data["creates"]] == [code(60)]
 

@@ -208,7 +208,10 @@ def test_exported_sheet_is_the_printed_attachment(units, wujin, metrics):
         "2019年高企新申报数",
         "小计",
     ]
-    assert ws["A5"].value == "高新区" and ws["A7"].value == "湖塘"
+    # units as the notice's 附件 names them: 湖塘镇 in full, 高新区 / 常经开 short
+    assert [ws.cell(r, 1).value for r in range(FIRST_ROW, TOTAL_ROW)] == [
+        row.unit for row in WUJIN_2019_ROWS
+    ]
     assert ws[f"A{TOTAL_ROW}"].value == "全  区"
     assert [ws.cell(TOTAL_ROW, c).value for c in range(2, 6)] == [533, 148, 350, 498]
     assert all(type(ws.cell(r, 2).value) is int for r in range(FIRST_ROW, TOTAL_ROW + 1))
