@@ -68,7 +68,7 @@ def _against_approved(code: str, new: Decimal, known: Known, factor: Decimal) ->
 
 def _above_revenue(values: dict[str, str | None], known: Known) -> list[tuple[str, str]]:
     """R&D or 高新技术产品收入 above revenue: the file's values, or the registry's for this year
-    where the template has no such column."""
+    where the template has no such column — unless both are as already approved."""
     found = []
     for part, whole in ABOVE_REVENUE:
         if part not in values and whole not in values:
@@ -77,6 +77,8 @@ def _above_revenue(values: dict[str, str | None], known: Known) -> list[tuple[st
         b = values[whole] if whole in values else known.this_year.get(whole)
         if a is None or b is None or Decimal(a) <= Decimal(b):
             continue
+        if (a, b) == (known.this_year.get(part), known.this_year.get(whole)):
+            continue  # approved as such already: no news in this upload
         code = part if part in values else whole
         message = f"{_label(part)}（{_shown(Decimal(a))}）大于{_label(whole)}（{_shown(Decimal(b))}），请核对"
         found.append((code, message))

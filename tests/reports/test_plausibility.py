@@ -87,6 +87,17 @@ def test_r_and_d_or_hightech_revenue_above_revenue(alerts):
     ]
 
 
+def test_what_was_approved_as_such_is_not_flagged_again(alerts, year_2019):  # noqa: F811
+    from enterprises import services as enterprise_services
+
+    enterprise = year_2019[("湖塘镇", "常州湖塘精密机械有限公司")]
+    enterprise_services.save_year(
+        actor=None, enterprise=enterprise, year=2019, values={"rd_expense": 1600}
+    )
+    assert alerts(row_for(1, 120, 20, 1500, 1600)) == []  # R&D > revenue, approved before
+    assert len(alerts(row_for(1, 120, 20, 1500, 1700))) == 1  # the upload changes it
+
+
 def test_a_years_first_figures_against_last_year(alerts):
     """code(3) has no 2019 row: 2018's values are the last approved ones. A first quarter's
     revenue is a fraction of last year's whole: low is expected, only a jump is flagged."""
