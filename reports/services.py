@@ -269,8 +269,11 @@ def review(
         if actor.unit_id == submission.unit_id:
             raise PermissionDenied("不能审核本单位自己的报送。")
     period = ReportingPeriod.objects.select_for_update().get(pk=submission.period_id)
+    # of=self: PostgreSQL cannot lock the nullable side (job) of the outer join
     submission = (
-        Submission.objects.select_for_update().select_related("job", "unit").get(pk=submission.pk)
+        Submission.objects.select_for_update(of=("self",))
+        .select_related("job", "unit")
+        .get(pk=submission.pk)
     )
     latest = latest_submission(period, submission.unit)
     assert latest is not None  # this submission is one of the unit's versions

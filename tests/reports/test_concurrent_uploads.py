@@ -68,8 +68,10 @@ def test_two_concurrent_uploads_end_with_one_consistent_current_version(settings
     assert errors == []
     versions = list(Submission.objects.filter(period=period, unit=unit).order_by("version"))
     assert [s.version for s in versions] == [1, 2]
+    assert [s.status for s in versions] == [SubmissionStatus.REPLACED, SubmissionStatus.SUBMITTED]
+    assert not EnterpriseYear.objects.filter(year=2019).exists()  # pending: nothing counts yet
     current = versions[-1]
+    services.review(actor=User.objects.get(username="district"), submission=current, approve=True)
     staff = EnterpriseYear.objects.get(enterprise__uscc=code(1), year=2019).staff_total
     [(_, values)] = staged_rows(current.job_id, ["staff_total"]).values()
     assert str(staff) == values["staff_total"]  # the data match the latest version
-    assert current.status == SubmissionStatus.SUBMITTED
