@@ -242,7 +242,7 @@ def _checked_rows(parsed, preview: Preview, valid: dict, known: dict, current: d
     accepted rows as staged tuples (and keeps them in preview.staged)."""
     codes, problems = preview.codes, preview.problems
     bad_rows = {p.row for p in parsed.problems}
-    factor = Decimal(str(settings.PLAUSIBILITY_FACTOR))
+    factor = float(settings.PLAUSIBILITY_FACTOR)
     for row in parsed.rows:
         if row.row not in valid:
             continue
