@@ -20,6 +20,7 @@ IDENTITY_SHEET = "报送标识"
 MARK = "htportal-quarterly-template"  # A1 of the sheet: it is ours
 FIELDS = ("period", "unit_id", "unit_name")
 
+_PERIOD_CODE = re.compile(r"(\d{4})Q([1-4])")
 _QUARTER_WORDS = {"一": 1, "二": 2, "三": 3, "四": 4}
 _QUARTER = re.compile(r"(?:(\d{4})\s*年?\s*)?第?\s*([1-4一二三四])\s*季度|(\d{4})\s*[Qq]\s*([1-4])")
 
@@ -66,11 +67,12 @@ class Claim:
 
 
 def claim_of(identity: dict[str, str], title: str, period: ReportingPeriod, unit: OrgUnit) -> Claim:
-    if identity.get("period"):
-        year, _, quarter = identity["period"].upper().partition("Q")
-        unit_id = identity.get("unit_id") or 0
-        named = OrgUnit.objects.filter(pk=unit_id).first()  # unscoped: named in a refusal only
-        return Claim(int(year), int(quarter), named)
+    # A sheet someone edited into nonsense says nothing: the title decides then.
+    if found := _PERIOD_CODE.fullmatch(identity.get("period", "").upper()):
+        unit_id = identity.get("unit_id", "")
+        unit_id = unit_id if unit_id.isdigit() else "0"
+        named = OrgUnit.objects.filter(pk=int(unit_id)).first()  # unscoped: in a refusal only
+        return Claim(int(found.group(1)), int(found.group(2)), named)
     return _from_title(title, period, unit)
 
 

@@ -155,3 +155,20 @@ def test_a_shown_identity_sheet_is_not_read_as_data(upload, year_2019, period, u
     job, _ = upload(to_bytes(wb))
     assert job.status == JobStatus.READY, messages(job)
     assert job.result["counts"]["updated"] == 1
+
+
+def test_an_identity_edited_into_nonsense_leaves_the_title_to_decide(
+    upload,
+    year_2019,  # noqa: F811
+    period,  # noqa: F811
+    units,
+):
+    wb = reopen(filled(build_template(period=period, unit=units["湖塘镇"]), staff=121))
+    wb[IDENTITY_SHEET]["B2"] = "第二季度"  # the period code, retyped by hand
+    wb[IDENTITY_SHEET]["B3"] = "湖塘"
+    first, _ = upload(to_bytes(wb))
+    assert first.status == JobStatus.READY, messages(first)
+    wb.worksheets[0]["A1"] = "2019年第2季度 湖塘镇"
+    job, unchanged = upload(to_bytes(wb))
+    assert job.status == JobStatus.REJECTED and unchanged
+    assert "该文件是 湖塘镇 2019年第2季度 的报表" in messages(job)[0]
