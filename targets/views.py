@@ -182,7 +182,9 @@ def plan_values(request, pk):
 @login_required
 def plan_export(request, pk):
     plan = _plan(request, pk)
-    response = HttpResponse(write_attachment(plan), content_type=XLSX)
+    # The export follows the page: a town gets its own row and the total, nothing more.
+    data = write_attachment(plan, units=visible_unit_ids(request.user))
+    response = HttpResponse(data, content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(
         True, f"{plan.year}年{plan.unit.label}任务分解表.xlsx"
     )

@@ -45,8 +45,12 @@ def _units_line(metrics: list) -> str:
     return "单位：" + "、".join(units) if units else ""
 
 
-def write_attachment(plan: TargetPlan) -> bytes:
-    """The plan's table as .xlsx bytes, in the shape of 武科发〔2019〕14号's 附件."""
+def write_attachment(plan: TargetPlan, *, units: set[int] | None = None) -> bytes:
+    """The plan's table as .xlsx bytes, in the shape of 武科发〔2019〕14号's 附件.
+
+    `units`: the unit ids the reader may see (`core.scoping.visible_unit_ids`); a town's
+    export then holds its own row and the total, as its page does. None: every row (the
+    shell's export_targets)."""
     unit, year = plan.unit, plan.year
     # Own goals (breakdown=False, e.g. 全区新增高企数) are set for the unit alone: not in the 附件.
     table_metrics = plan.plan_metrics.filter(breakdown=True).select_related("metric")
@@ -57,7 +61,7 @@ def write_attachment(plan: TargetPlan) -> bytes:
     children = [
         child
         for child in unit.children.order_by("order", "name")
-        if child.is_active or child.pk in with_values
+        if (child.is_active or child.pk in with_values) and (units is None or child.pk in units)
     ]
     grouped = any(pm.group for pm in plan_metrics)
     ncols = 1 + len(plan_metrics)

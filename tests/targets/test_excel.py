@@ -434,3 +434,18 @@ def test_commands_reject_unknown_unit_and_missing_plan(units, seed_file, tmp_pat
         call_command(
             "export_targets", "--year", "2019", "--unit", "武进区", "--output", str(tmp_path / "x")
         )
+
+
+def test_a_towns_export_holds_its_row_and_the_total_as_its_page_does(
+    units, wujin, metrics, client_for, hutang, district
+):
+    plan = imported_plan(wujin)
+
+    def first_column(user) -> list[str]:
+        response = client_for(user).get(f"/targets/{plan.pk}/export/")
+        assert response.status_code == 200
+        ws = load_workbook(io.BytesIO(b"".join(response))).active
+        return [ws.cell(r, 1).value for r in range(FIRST_ROW, ws.max_row + 1)]
+
+    assert first_column(hutang) == ["湖塘镇", "全  区"]
+    assert len(first_column(district)) == len(WUJIN_2019_ROWS) + 1
