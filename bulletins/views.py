@@ -16,7 +16,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from core.dates import today
-from core.http import AuthedRequest
+from core.http import AuthedRequest, require_safe
 from core.params import paginate
 from core.scoping import get_for_user_or_404
 
@@ -49,13 +49,14 @@ def _list(
     return render(request, "bulletins/list.html", context, status=status)
 
 
+@require_safe
 @login_required
 def bulletin_list(request: AuthedRequest) -> HttpResponse:
     return _list(request)
 
 
-@login_required
 @require_POST
+@login_required
 def bulletin_create(request: AuthedRequest) -> HttpResponse:
     if not issuable_plans(request.user).exists():
         raise PermissionDenied("只有区科技局工作人员可以生成通报；领导可查阅已生成的通报。")
@@ -75,12 +76,14 @@ def _bulletin(request: AuthedRequest, pk: int) -> Bulletin:
     return get_for_user_or_404(Bulletin.objects.select_related("unit"), request.user, pk=pk)
 
 
+@require_safe
 @login_required
 def bulletin_print(request: AuthedRequest, pk: int) -> HttpResponse:
     """The page as issued (stored HTML, styles inlined)."""
     return HttpResponse(_bulletin(request, pk).html)
 
 
+@require_safe
 @login_required
 def bulletin_xlsx(request: AuthedRequest, pk: int) -> HttpResponseBase:
     bulletin = _bulletin(request, pk)

@@ -11,12 +11,14 @@ from htportal.celery import app as celery_app
 
 from . import selectors
 from .dates import now
+from .http import require_safe
 from .models import Notification
 from .params import paginate
 from .scoping import get_for_user_or_404
 from .tasks import HEARTBEAT
 
 
+@require_safe
 @login_required
 def home(request):
     user = request.user
@@ -32,6 +34,7 @@ def empty_section(request, *, title: str, description: str):
     return render(request, "core/section_empty.html", {"title": title, "description": description})
 
 
+@require_safe
 @login_required
 def history(request, app_label: str, model_name: str, pk: str):
     """The change history of any logged object the user may see."""
@@ -50,6 +53,7 @@ def history(request, app_label: str, model_name: str, pk: str):
     )
 
 
+@require_safe
 @never_cache
 def healthz(request):
     """Machine-readable health: database, cache, broker, scheduler heartbeat."""
@@ -89,6 +93,7 @@ def _broker_ok():
         conn.ensure_connection(max_retries=1, timeout=2)
 
 
+@require_safe
 @login_required
 def inbox(request):
     """The user's notices, newest first; opening the page marks them read."""

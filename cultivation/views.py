@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 
 from core.dates import today
+from core.http import require_form_methods, require_safe
 from core.params import paginate, unit_choices, unit_param, year_param
 from core.scoping import VIEW, can_write, get_for_change, get_for_user_or_404
 from enterprises.models import Enterprise
@@ -51,6 +52,7 @@ def _in_unit(request, unit):
     return enterprises_for(request.user).in_unit(unit)
 
 
+@require_safe
 @login_required
 def overview(request):
     context = _context(request)
@@ -64,6 +66,7 @@ def overview(request):
     )
 
 
+@require_safe
 @login_required
 def funnel(request):
     context = _context(request)
@@ -78,6 +81,7 @@ def funnel(request):
     )
 
 
+@require_safe
 @login_required
 def expiring(request):
     context = _context(request)
@@ -87,6 +91,7 @@ def expiring(request):
     return render(request, "cultivation/expiring.html", {**context, "year": year, **page})
 
 
+@require_safe
 @login_required
 def stalled(request):
     context = _context(request)
@@ -97,6 +102,7 @@ def stalled(request):
     return render(request, "cultivation/stalled.html", {**context, **page})
 
 
+@require_safe
 @login_required
 def diagnosis_list(request):
     context = _context(request)
@@ -106,6 +112,7 @@ def diagnosis_list(request):
     return render(request, "cultivation/diagnosis_list.html", {**context, "year": year, **page})
 
 
+@require_safe
 @login_required
 def diagnosis_detail(request, pk):
     enterprise = get_for_user_or_404(Enterprise.objects.all(), request.user, VIEW, pk=pk)
@@ -141,6 +148,7 @@ def _form_page(request, form, service_call, *, title, enterprise, success):
     )
 
 
+@require_form_methods
 @login_required
 def record_add(request, pk, kind):
     if kind not in RECORD_KINDS:
@@ -158,6 +166,7 @@ def record_add(request, pk, kind):
     )
 
 
+@require_form_methods
 @login_required
 def application_advance(request, pk):
     application = _writable(request, Application.objects.select_related("enterprise"), pk)
@@ -174,6 +183,7 @@ def application_advance(request, pk):
     )
 
 
+@require_form_methods
 @login_required
 def pool_end(request, pk):
     membership = _writable(request, PoolMembership.objects.select_related("enterprise"), pk)
@@ -190,6 +200,7 @@ def pool_end(request, pk):
     )
 
 
+@require_safe
 @login_required
 def import_template(request):
     response = HttpResponse(
@@ -200,6 +211,7 @@ def import_template(request):
     return response
 
 
+@require_form_methods
 @login_required
 def import_history(request):
     if not can_write(request.user):

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from core.dates import today
-from core.http import AuthedRequest
+from core.http import AuthedRequest, require_safe
 from core.models import OrgUnit
 from core.params import unit_choices, unit_param, year_param
 from core.scoping import can_write, visible_unit_ids
@@ -84,6 +84,7 @@ def _body(request: AuthedRequest, unit: OrgUnit, year: int, visible: set[int]) -
     return mark_safe(html)  # rendered by our own template, autoescaped there
 
 
+@require_safe
 @login_required
 def page(request: AuthedRequest) -> HttpResponse:
     unit, year, visible = _scope(request)
@@ -106,6 +107,7 @@ def page(request: AuthedRequest) -> HttpResponse:
     )
 
 
+@require_safe
 @login_required
 def data(request: AuthedRequest, endpoint: str) -> JsonResponse:
     unit, year, visible = _scope(request)

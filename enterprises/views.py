@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from core.http import require_form_methods, require_safe
 from core.params import paginate
 from core.scoping import VIEW, can_write, get_for_change, get_for_user_or_404
 from core.selectors import history_for, pending_for
@@ -44,6 +45,7 @@ def _apply_service_errors(form, error: ValidationError):
         form.add_error(field if field in form.fields else None, messages_)
 
 
+@require_safe
 @login_required
 def enterprise_list(request):
     filterset = selectors.enterprise_filter(request)
@@ -59,6 +61,7 @@ def enterprise_list(request):
     )
 
 
+@require_safe
 @login_required
 def export(request):
     filterset = selectors.enterprise_filter(request)
@@ -79,6 +82,7 @@ def export(request):
     return response
 
 
+@require_safe
 @login_required
 def enterprise_detail(request, pk):
     enterprise = _enterprise(request, pk)
@@ -98,6 +102,7 @@ def enterprise_detail(request, pk):
     )
 
 
+@require_form_methods
 @login_required
 def enterprise_create(request):
     if not can_write(request.user):
@@ -114,6 +119,7 @@ def enterprise_create(request):
     return render(request, "enterprises/form.html", {"form": form, "title": "新增企业"})
 
 
+@require_form_methods
 @login_required
 def enterprise_edit(request, pk):
     enterprise = _enterprise(request, pk, write=True)
@@ -138,6 +144,7 @@ def enterprise_edit(request, pk):
     )
 
 
+@require_form_methods
 @login_required
 def enterprise_move(request, pk):
     enterprise = _enterprise(request, pk, write=True)
@@ -165,8 +172,8 @@ def can_view(request, pk) -> bool:
     return selectors.enterprises_for(request.user).filter(pk=pk).exists()
 
 
-@login_required
 @require_POST
+@login_required
 def enterprise_set_active(request, pk):
     enterprise = _enterprise(request, pk, write=True)
     active = request.POST.get("active") == "1"
@@ -180,6 +187,7 @@ def enterprise_set_active(request, pk):
     return redirect("enterprises:detail", pk=pk)
 
 
+@require_form_methods
 @login_required
 def year_edit(request, pk, year=None):
     enterprise = _enterprise(request, pk, write=True)
@@ -207,6 +215,7 @@ def year_edit(request, pk, year=None):
     )
 
 
+@require_safe
 @login_required
 def duplicates(request):
     return render(

@@ -10,6 +10,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from core.dates import today
+from core.http import require_form_methods, require_safe
 from core.models import OrgUnit
 from core.params import unit_param
 from core.scoping import VIEW, can_change, can_write, get_for_user_or_404, visible_unit_ids
@@ -52,6 +53,7 @@ def _can_open(user) -> bool:
     return can_write(user) and user.unit_id is not None and user.unit.children.exists()
 
 
+@require_safe
 @login_required
 def period_list(request):
     periods = list(selectors.periods_for(request.user))
@@ -65,6 +67,7 @@ def period_list(request):
     )
 
 
+@require_form_methods
 @login_required
 def period_create(request):
     unit = unit_param(request)
@@ -93,6 +96,7 @@ def period_create(request):
     return render(request, "reports/period_form.html", {"form": form, "unit": unit})
 
 
+@require_safe
 @login_required
 def period_detail(request, pk):
     period = _period(request, pk)
@@ -119,6 +123,7 @@ def period_detail(request, pk):
     return render(request, "reports/period_detail.html", context)
 
 
+@require_safe
 @login_required
 def template_download(request, pk):
     period = _period(request, pk)
@@ -129,8 +134,8 @@ def template_download(request, pk):
     return response
 
 
-@login_required
 @require_POST
+@login_required
 def upload(request, pk):
     period = _period(request, pk)
     unit = _reporting_unit(request, period)
@@ -159,6 +164,7 @@ def _job(request, pk) -> UploadJob:
     )
 
 
+@require_safe
 @login_required
 def job_detail(request, pk):
     job = _job(request, pk)
@@ -171,6 +177,7 @@ def job_detail(request, pk):
     )
 
 
+@require_safe
 @login_required
 def job_status(request, pk):
     job = _job(request, pk)
@@ -184,8 +191,8 @@ def job_status(request, pk):
     )
 
 
-@login_required
 @require_POST
+@login_required
 def job_confirm(request, pk):
     job = _job(request, pk)
     try:
@@ -215,6 +222,7 @@ def _submission(request, pk) -> Submission:
     )
 
 
+@require_form_methods
 @login_required
 def submission_detail(request, pk):
     submission = _submission(request, pk)
@@ -256,6 +264,7 @@ def submission_detail(request, pk):
     )
 
 
+@require_safe
 @login_required
 def submission_file(request, pk):
     submission = _submission(request, pk)
@@ -264,8 +273,8 @@ def submission_file(request, pk):
     )
 
 
-@login_required
 @require_POST
+@login_required
 def period_reopen(request, pk):
     period = _period(request, pk)
     if not _manages(request.user, period):

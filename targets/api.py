@@ -51,7 +51,7 @@ class PlanViewSet(ScopedViewSet):
     filterset_fields = ["year", "unit"]
 
     @action(detail=True)
-    def completion(self, request, pk=None):
+    def completion(self, request, pk=None, format=None):  # format: the router's .json suffix
         plan = self.get_object()
         result = selectors.completion(plan, today())
         visible = visible_unit_ids(request.user)

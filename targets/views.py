@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 
 from core.dates import today
+from core.http import require_form_methods, require_safe
 from core.params import paginate, unit_param
 from core.scoping import (
     CHANGE,
@@ -39,6 +40,7 @@ def _plan(request, pk, action=VIEW) -> TargetPlan:
     return get_for_user_or_404(plans, request.user, VIEW, pk=pk)
 
 
+@require_safe
 @login_required
 def plan_list(request):
     plans = selectors.plans_for(request.user)
@@ -47,6 +49,7 @@ def plan_list(request):
     )
 
 
+@require_safe
 @login_required
 def plan_detail(request, pk):
     plan = _plan(request, pk)
@@ -69,6 +72,7 @@ def plan_detail(request, pk):
     )
 
 
+@require_form_methods
 @login_required
 def plan_create(request):
     if not can_write(request.user):
@@ -96,6 +100,7 @@ def plan_create(request):
     )
 
 
+@require_form_methods
 @login_required
 def plan_edit(request, pk):
     plan = _plan(request, pk, CHANGE)
@@ -127,6 +132,7 @@ def plan_edit(request, pk):
     )
 
 
+@require_form_methods
 @login_required
 def plan_values(request, pk):
     """The value grid: one input per unit (children and the plan's own total) per metric."""
@@ -179,6 +185,7 @@ def plan_values(request, pk):
     )
 
 
+@require_safe
 @login_required
 def plan_export(request, pk):
     plan = _plan(request, pk)
@@ -191,6 +198,7 @@ def plan_export(request, pk):
     return response
 
 
+@require_form_methods
 @login_required
 def plan_import(request, pk):
     plan = _plan(request, pk, CHANGE)
@@ -217,6 +225,7 @@ def plan_import(request, pk):
     )
 
 
+@require_safe
 @login_required
 def drill_down(request, pk):
     """The enterprises behind one number of the completion table (inside the user's scope)."""

@@ -100,8 +100,9 @@ def test_district_creates_a_plan(client, plan):
     ]
 
 
-def test_completion_api_is_scoped(client, plan):
-    data = login(client, "hutang").get(f"/api/target-plans/{plan.pk}/completion/").json()
+@pytest.mark.parametrize("suffix", ["/", ".json"])  # the router's format suffix too
+def test_completion_api_is_scoped(client, plan, suffix):
+    data = login(client, "hutang").get(f"/api/target-plans/{plan.pk}/completion{suffix}").json()
     assert [row["unit"]["name"] for row in data["rows"]] == ["湖塘镇"]
     assert float(data["total"]["cells"]["applications"]["target"]) == 498
     assert data["expected_progress"] == 0.5
