@@ -5,6 +5,8 @@ staff and leaders of that unit or above see it; a town sees none. Only who may c
 plan's unit generates one (district staff, administrators) — leaders read.
 """
 
+from csp.constants import SELF, UNSAFE_HASHES, UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -76,8 +78,17 @@ def _bulletin(request: AuthedRequest, pk: int) -> Bulletin:
     return get_for_user_or_404(Bulletin.objects.select_related("unit"), request.user, pk=pk)
 
 
+# The stored page is standalone on purpose (styles inlined, a print button): its own policy
+# allows exactly that — inline styles, and the one handler "window.print()" by its hash.
+PRINT_PAGE_CSP = {
+    "style-src": [SELF, UNSAFE_INLINE],
+    "script-src": [SELF, UNSAFE_HASHES, "'sha256-MguIPR6qNR8D3B+eAlK+bIRTZe8t3wkOY4B/56Me9FU='"],
+}
+
+
 @require_safe
 @login_required
+@csp_update(PRINT_PAGE_CSP)  # type: ignore[arg-type]  # its stub knows only (request)
 def bulletin_print(request: AuthedRequest, pk: int) -> HttpResponse:
     """The page as issued (stored HTML, styles inlined)."""
     return HttpResponse(_bulletin(request, pk).html)

@@ -54,6 +54,11 @@ def notify(
     return sent
 
 
+def absolute(link: str) -> str:
+    """A mail is read outside the portal: its link names the site (SITE_URL), not a path."""
+    return f"{settings.SITE_URL}{link}" if link.startswith("/") else link
+
+
 def _email(ids: list[int]) -> None:
     for notice in Notification.objects.filter(pk__in=ids, emailed=False).select_related(
         "recipient"
@@ -62,7 +67,7 @@ def _email(ids: list[int]) -> None:
             continue
         send_mail(
             f"【高企培育管理平台】{notice.title}",
-            f"{notice.body}\n\n{notice.link}".strip(),
+            f"{notice.body}\n\n{absolute(notice.link)}".strip(),
             settings.DEFAULT_FROM_EMAIL,
             [notice.recipient.email],
             fail_silently=True,  # the inbox copy is the record; mail is a courtesy

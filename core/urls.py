@@ -20,6 +20,7 @@ urlpatterns = [
     path(
         "accounts/logout/", auth_views.LogoutView.as_view(http_method_names=["post"]), name="logout"
     ),
+    path("accounts/password/", views.PasswordChange.as_view(), name="password_change"),
     path("healthz/", views.healthz, name="healthz"),
     path("inbox/", views.inbox, name="inbox"),
     path("history/<str:app_label>/<str:model_name>/<str:pk>/", views.history, name="history"),

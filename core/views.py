@@ -1,10 +1,13 @@
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages.views import SuccessMessageMixin
 from django.core.cache import cache
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
 
 from htportal.celery import app as celery_app
@@ -103,3 +106,12 @@ def inbox(request):
     response = render(request, "core/inbox.html", {**context, "unread_ids": unread_ids})
     Notification.objects.filter(pk__in=unread_ids).update(read_at=now())
     return response
+
+
+class PasswordChange(SuccessMessageMixin, auth_views.PasswordChangeView):
+    """Change one's own password (old, new twice); the session stays signed in."""
+
+    template_name = "registration/password_change.html"
+    success_url = reverse_lazy("home")
+    success_message = "密码已修改，下次登录请使用新密码。"
+    http_method_names = ["get", "head", "post"]

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -78,6 +79,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "import_export",
     "axes",
+    "csp",
     "core",
     "enterprises",
     "cultivation",
@@ -97,6 +99,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "core.middleware.NoStoreMiddleware",
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
 ]
@@ -177,7 +181,7 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "core.passwords.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -216,7 +220,9 @@ STATIC_ROOT = _read("STATIC_ROOT", env.str, str(BASE_DIR / "staticfiles"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = _read("MEDIA_ROOT", env.str, str(BASE_DIR / "media"))
 if not PRODUCTION:
-    # Development serves static files from static/ directly; no collectstatic output needed.
+    # Development serves static files from static/ directly (whitenoise reads the finders,
+    # with DEBUG on or off); no collectstatic output needed.
+    WHITENOISE_USE_FINDERS = True
     warnings.filterwarnings("ignore", message="No directory at")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -240,7 +246,15 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = True  # the portal's own change log records impor
 UPLOAD_MAX_BYTES = _read("UPLOAD_MAX_MB", env.int, 20) * 1024 * 1024
 # Files up to this size are parsed in the request; bigger ones in a Celery task with progress.
 UPLOAD_INLINE_MAX_BYTES = _read("UPLOAD_INLINE_MAX_KB", env.int, 1024) * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+# A request body is never read whole into memory: uploads over 2.5 MB stream to a temporary
+# file, and core.uploads stops reading once a file passes UPLOAD_MAX_BYTES (a 2 GB upload is
+# cut off after the limit, not buffered). Other bodies (forms) stay small.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "core.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # 提醒 in the preview (reports/io/plausibility.py): a value more than this many times, or less
 # than 1/this, of the enterprise's last approved value. Warnings the uploader confirms, never
 # refusals.
@@ -268,6 +282,27 @@ EMAIL_HOST = _read("EMAIL_HOST", env.str, "localhost")
 EMAIL_PORT = _read("EMAIL_PORT", env.int, 25)
 DEFAULT_FROM_EMAIL = _read("DEFAULT_FROM_EMAIL", env.str, "htportal@localhost")
 
+# The address users open, for links that leave the portal (notification e-mails).
+SITE_URL = _read("SITE_URL", env.str, "http://127.0.0.1:8000").rstrip("/")
+
+# --- Content-Security-Policy (django-csp) ---------------------------------------------------
+# Only the portal's own files: no inline script or style (portal.js does what onclick and
+# style attributes did), no other origin — the portal needs no internet at run time.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # ECharts' "save as image" uses data: URLs
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -278,7 +313,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.api.PortalPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
-SPECTACULAR_SETTINGS = {"TITLE": "高企培育管理平台 API", "VERSION": "1"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "高企培育管理平台 API",
+    "VERSION": "1",
+    # The schema names every endpoint and field: for signed-in users only, like the API.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+}
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 venv_ready requirements.txt
 # The demo describes mid-2019: its clock is pinned there, for the records it writes too.
 export PORTAL_TODAY="${PORTAL_TODAY-2019-07-15}"
+# Served as users see it: DEBUG off, so a wrong address shows the portal's own Chinese
+# 404/403/500 pages, never Django's debug page listing every URL. Developers opt in with
+# DJANGO_DEBUG=true bash scripts/run.sh.
+export DJANGO_DEBUG="${DJANGO_DEBUG-false}"
 python manage.py migrate --noinput
 python manage.py load_demo
 echo "== 门户已启动：http://${HOST:-127.0.0.1}:${PORT:-8000}/  （Ctrl+C 停止）"

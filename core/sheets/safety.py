@@ -47,9 +47,10 @@ def check_file(file_name: str | None, data: bytes, *, max_bytes: int) -> str:
     if not data:
         raise FileRejected("文件是空的（0 字节），请重新选择文件。")
     if len(data) > max_bytes:
+        # No size in the message: an upload is cut off just past the limit as it arrives
+        # (core.uploads), so its length here is not the file's.
         raise FileRejected(
-            f"文件大小 {len(data) / 1048576:.1f} MB，超过上限 {_mb(max_bytes)} MB。"
-            "请删除多余的工作表、图片和空行后再上传。"
+            f"文件超过大小上限 {_mb(max_bytes)} MB。请删除多余的工作表、图片和空行后再上传。"
         )
     if file_name is not None:
         _check_extension(file_name)

@@ -106,3 +106,37 @@ def test_unknown_page_is_a_chinese_404(client_for, hutang):
     response = client_for(hutang).get("/no-such-page/")
     assert response.status_code == 404
     assert "未找到该页面或记录" in response.content.decode()
+
+
+def test_a_user_changes_their_own_password_with_chinese_errors(client, personas):
+    login(client, "hutang", DEMO_PASSWORD)
+    page = client.get(reverse("password_change")).content.decode()
+    assert "旧密码" in page and "新密码" in page
+    assert "密码至少需要 8 个字符" in page  # the rules, stated before they are broken
+
+    wrong = client.post(
+        reverse("password_change"),
+        {"old_password": "not-it", "new_password1": "x", "new_password2": "x"},
+    ).content.decode()
+    assert "你的旧密码不正确" in wrong
+
+    short = client.post(
+        reverse("password_change"),
+        {"old_password": DEMO_PASSWORD, "new_password1": "Hu7!", "new_password2": "Hu7!"},
+    ).content.decode()
+    assert "密码太短，至少需要 8 个字符。" in short
+    assert "This password" not in short
+
+    done = client.post(
+        reverse("password_change"),
+        {
+            "old_password": DEMO_PASSWORD,
+            "new_password1": "Hutang#2020new",
+            "new_password2": "Hutang#2020new",
+        },
+        follow=True,
+    )
+    assert "密码已修改" in done.content.decode()
+    client.logout()
+    assert login(client, "hutang", DEMO_PASSWORD).status_code == 200  # the old one: refused
+    assert login(client, "hutang", "Hutang#2020new").status_code == 302

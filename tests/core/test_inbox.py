@@ -30,3 +30,14 @@ def test_the_same_notice_is_never_sent_twice(hutang, niutang, django_capture_on_
     assert len(first) == 2 and again == []
     assert Notification.objects.filter(title="报送提醒").count() == 2
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["hutang@example.gov.cn"]
+
+
+def test_the_mailed_copy_links_to_the_site_not_a_bare_path(
+    hutang, settings, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "https://htqy.wujin.gov.cn"
+    hutang.email = "hutang@example.gov.cn"
+    hutang.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        notify([hutang], title="报送被退回", body="请补充研发费用", link="/reports/submissions/7/")
+    assert mail.outbox[0].body.endswith("https://htqy.wujin.gov.cn/reports/submissions/7/")

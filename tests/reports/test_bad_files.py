@@ -208,7 +208,7 @@ CASES = [
     Case("pdf", named("企业.pdf", b"%PDF-1.4\n%\xe2\xe3\n"), "不支持“.pdf”文件"),
     Case("no_extension", named("企业", good), "不支持无扩展名的文件"),
     Case("empty", named("上报.xlsx", b""), "文件是空的（0 字节）"),
-    Case("too_big", named("上报.xlsx", b"PK\x03\x04" + b"\0" * MAX_BYTES), "超过上限 10 MB"),
+    Case("too_big", named("上报.xlsx", b"PK\x03\x04" + b"\0" * MAX_BYTES), "超过大小上限 10 MB"),
     Case("html_as_xls", named("上报.xls", b"<html><body><table><tr><td>1</td></tr></table>"), "网页（HTML"),
     Case("csv_as_xlsx", named("上报.xlsx", "统一社会信用代码,企业名称\n".encode()), "纯文本（如 CSV）"),
     Case("docx_as_xlsx", named("上报.xlsx", docx), "实际是Word 文档"),

@@ -1,0 +1,24 @@
+"""Response headers every page of the portal carries."""
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
+
+
+class NoStoreMiddleware:
+    """Pages behind the login, exports and downloads: `Cache-Control: no-store`, so a shared
+    office PC's browser cache or a proxy never keeps one town's figures for the next user.
+    Static files (served by whitenoise before this runs) keep their long caching."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or response.has_header(
+            "Content-Disposition"
+        ):
+            add_never_cache_headers(response)
+        return response
