@@ -192,7 +192,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=_read("AXES_COOLOFF_MINUTES", env.int, 30)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
-AXES_IPWARE_PROXY_COUNT = _read("AXES_PROXY_COUNT", env.int, 0) or None
+# How many reverse proxies stand before gunicorn (docker-compose: 1, the proxy service);
+# the lockout then counts the client's address, not the proxy's (core/clientip.py).
+AXES_PROXY_COUNT = _read("AXES_PROXY_COUNT", env.int, 0)
+AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip"
 AXES_VERBOSE = False
 
 SESSION_COOKIE_AGE = _read("SESSION_HOURS", env.int, 12) * 3600

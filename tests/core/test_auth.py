@@ -75,6 +75,27 @@ def test_five_failures_lock_the_account_even_for_the_right_password(client, pers
     assert "锁定" in login(client, "niutang", DEMO_PASSWORD).content.decode()
 
 
+def test_behind_the_proxy_one_guesser_locks_out_only_their_own_address(client, personas, settings):
+    """docker compose puts one proxy before gunicorn: every request comes from its address,
+    and the client's is the last entry the proxy added to X-Forwarded-For."""
+    settings.AXES_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "172.18.0.2"}
+    guesser = {**proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.7"}
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": "guess", "password": "x"}, **guesser)
+    forged = {**proxy, "HTTP_X_FORWARDED_FOR": "198.51.100.9, 203.0.113.7"}  # sent by the guesser
+    again = client.post(
+        reverse("login"), {"username": "hutang", "password": DEMO_PASSWORD}, **forged
+    )
+    assert "锁定" in again.content.decode()
+
+    colleague = {**proxy, "HTTP_X_FORWARDED_FOR": "198.51.100.4"}
+    ok = client.post(
+        reverse("login"), {"username": "niutang", "password": DEMO_PASSWORD}, **colleague
+    )
+    assert ok.status_code == 302
+
+
 def test_lockout_expires_after_the_cooloff(client, personas, settings):
     from axes.models import AccessAttempt
 
