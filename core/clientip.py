@@ -13,7 +13,7 @@ from django.http import HttpRequest
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    proxies = settings.AXES_PROXY_COUNT
+    proxies = settings.PROXY_COUNT
     chain = [
         part.strip()
         for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")

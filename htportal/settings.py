@@ -194,7 +194,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 # How many reverse proxies stand before gunicorn (docker-compose: 1, the proxy service);
 # the lockout then counts the client's address, not the proxy's (core/clientip.py).
-AXES_PROXY_COUNT = _read("AXES_PROXY_COUNT", env.int, 0)
+PROXY_COUNT = _read("AXES_PROXY_COUNT", env.int, 0)
 AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip"
 AXES_VERBOSE = False
 

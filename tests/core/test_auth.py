@@ -78,7 +78,7 @@ def test_five_failures_lock_the_account_even_for_the_right_password(client, pers
 def test_behind_the_proxy_one_guesser_locks_out_only_their_own_address(client, personas, settings):
     """docker compose puts one proxy before gunicorn: every request comes from its address,
     and the client's is the last entry the proxy added to X-Forwarded-For."""
-    settings.AXES_PROXY_COUNT = 1
+    settings.PROXY_COUNT = 1
     proxy = {"REMOTE_ADDR": "172.18.0.2"}
     guesser = {**proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.7"}
     for _ in range(settings.AXES_FAILURE_LIMIT):
