@@ -95,7 +95,8 @@ def _copy(model, columns, rows) -> int:
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN", source, size=COPY_BLOCK)
+        # size positionally: Django's debug cursor (DEBUG on) passes only *args through.
+        cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN", source, COPY_BLOCK)
     return source.count
 
 

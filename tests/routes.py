@@ -7,8 +7,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.views.generic import RedirectView
 
 _PARAM = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
+# The router's regex routes, read as path patterns: "\.(?P<format>…)/?$" is a format suffix,
+# any other group a string parameter.
+_REGEX_SUFFIX = re.compile(r"\\\.\(\?P<format>[^)]*\)/\?")
+_REGEX_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>[^)]*\)")
+
+
+def _as_path(text: str) -> str:
+    text = _REGEX_SUFFIX.sub("<drf_format_suffix:format>", text)
+    return _REGEX_GROUP.sub(r"<str:\g<name>>", text).replace("^", "").replace("$", "")
 
 
 @dataclass(frozen=True)
@@ -38,18 +48,20 @@ def _walk(patterns, prefix: str, namespace: str) -> Iterator[Route]:
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
             yield from _walk(entry.url_patterns, prefix + text, inner)
         elif isinstance(entry, URLPattern):
-            name = f"{namespace}{entry.name}" if entry.name else prefix + text
-            yield Route(name, prefix + text, tuple(sorted(entry.default_args.items())))
+            if getattr(entry.callback, "view_class", None) is RedirectView:
+                continue  # old addresses kept for bookmarks: they only redirect
+            path = _as_path(prefix + text)
+            name = f"{namespace}{entry.name}" if entry.name else path
+            if "<drf_format_suffix:format>" in path:
+                name += ".json"  # the same view behind the router's format suffix
+            yield Route(name, path, tuple(sorted(entry.default_args.items())))
 
 
 def portal_routes() -> list[Route]:
-    """The portal's own routes: Django's admin (its own app, with its own rules) and regex
-    routes (the legacy redirects, format-suffix variants) are left out."""
+    """The portal's own routes, the API's included; Django's admin (its own app, with its
+    own rules) is left out."""
     return [
         route
         for route in _walk(get_resolver().url_patterns, "", "")
-        if not route.name.startswith("admin:")
-        and not route.pattern.startswith("admin/")
-        and "^" not in route.pattern
-        and "(?P" not in route.pattern
+        if not route.name.startswith("admin:") and not route.pattern.startswith("admin/")
     ]
