@@ -2,10 +2,11 @@
 (block, unit, year, today, data version, code version).
 
 A repeat request is one cache read, and any logged change bumps the data version
-(core/cache.py), so a stale figure is never served. A payload depends on the unit, not on
-who asks: it describes the unit's subtree, and seeing a unit means seeing everything below it
-(core.scoping), so every user allowed the unit gets the same answer; the views still filter
-every payload by scope as a second line.
+(core/cache.py), so a stale figure is never served. Every read and write goes through
+core/cache.py: with Redis down the dashboard computes each block, and answers. A payload
+depends on the unit, not on who asks: it describes the unit's subtree, and seeing a unit
+means seeing everything below it (core.scoping), so every user allowed the unit gets the same
+answer; the views still filter every payload by scope as a second line.
 """
 
 import hashlib
@@ -14,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 
-from core.cache import data_version
+from core.cache import data_version, get_or_compute
 from core.dates import today
 from core.models import OrgUnit
 
@@ -40,16 +40,14 @@ def _code_version() -> str:
 CODE_VERSION = _code_version()
 
 
-def cache_key(block: str, unit: OrgUnit, year: int) -> str:
+def cache_key(block: str, unit: OrgUnit, year: int) -> str | None:
+    """None while the data version is unknown (the cache is down): nothing is cached then."""
+    data = data_version()
+    if data is None:
+        return None
     code = _code_version() if settings.DEBUG else CODE_VERSION  # dev: templates change live
-    version = f"{code}:{today().isoformat()}:{data_version()}"
-    return f"dashboard:{block}:{unit.pk}:{year}:{version}"
+    return f"dashboard:{block}:{unit.pk}:{year}:{code}:{today().isoformat()}:{data}"
 
 
 def cached(block: str, unit: OrgUnit, year: int, compute: Callable[[OrgUnit, int], Any]) -> Any:
-    key = cache_key(block, unit, year)
-    payload = cache.get(key)
-    if payload is None:
-        payload = compute(unit, year)
-        cache.set(key, payload, CACHE_SECONDS)
-    return payload
+    return get_or_compute(cache_key(block, unit, year), lambda: compute(unit, year), CACHE_SECONDS)

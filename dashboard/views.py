@@ -6,13 +6,13 @@ year_param, the numbers from dashboard.selectors (cached), and every payload pas
 """
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from core.cache import get_or_compute
 from core.dates import today
 from core.http import AuthedRequest, require_safe
 from core.models import OrgUnit
@@ -66,9 +66,9 @@ def _body(request: AuthedRequest, unit: OrgUnit, year: int, visible: set[int]) -
     """The page's cards and tables. Rendering a 100-town table costs more than reading its
     numbers, so the HTML is cached too: same key as the data, plus what varies per user."""
     writer = can_write(request.user)
-    key = f"{cache_key('page', unit, year)}:{request.user.unit_id}:{writer}"
-    html = cache.get(key)
-    if html is None:
+    key = cache_key("page", unit, year)
+
+    def render_body() -> str:
         blocks = {
             name: scoped(selectors.payload(name, unit, year), visible) for name in PAGE_BLOCKS
         }
@@ -79,8 +79,10 @@ def _body(request: AuthedRequest, unit: OrgUnit, year: int, visible: set[int]) -
             "ranking_table": ranking_table(blocks["ranking"]),
             **blocks,
         }
-        html = render_to_string("dashboard/_body.html", context, request)
-        cache.set(key, html, CACHE_SECONDS)
+        return render_to_string("dashboard/_body.html", context, request)
+
+    page_key = f"{key}:{request.user.unit_id}:{writer}" if key else None
+    html = get_or_compute(page_key, render_body, CACHE_SECONDS)
     return mark_safe(html)  # rendered by our own template, autoescaped there
 
 

@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "core.middleware.NoStoreMiddleware",
+    "core.middleware.MethodNotAllowedPage",
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
 ]
@@ -153,6 +154,8 @@ CACHES = {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "htportal",
+            # Redis gone quiet must cost a page a second, not a hang (core/cache.py computes).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
@@ -169,6 +172,27 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# A task's message is acknowledged when the task ends, not when a worker takes it: a worker
+# killed mid-task (deploy, out of memory) leaves it to be handed out again — at once if only
+# its pool process died, after the visibility timeout if the whole worker did. Every task is
+# safe to run twice (notices deduplicate, snapshots replace, uploads re-stage).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a worker holds one unacknowledged task, not four
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A task unacknowledged this long is taken for lost and handed to another worker: far
+    # longer than any task runs (a 100 000-row upload takes seconds), or one would run twice.
+    "visibility_timeout": 3600,
+    # A broker that vanishes without closing the connection must not hang a request.
+    "socket_connect_timeout": 3,
+    "socket_timeout": 10,
+}
+# An upload with no progress for this long (its worker died) is failed, offering 重试.
+UPLOAD_STALL_MINUTES = _read("UPLOAD_STALL_MINUTES", env.int, 15)
+# Broker unreachable: an upload up to this size is checked in the request instead (a slower
+# page, the same result; a full 100 000-row template is about 4.5 MB and takes seconds); a
+# bigger one fails at once, offering 重试 — it never waits `queued` for ever.
+UPLOAD_BROKER_DOWN_MAX_BYTES = _read("UPLOAD_BROKER_DOWN_MAX_MB", env.int, 5) * 1024 * 1024
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"

@@ -5,6 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from core.fields import PortalTimeField
 from core.models import OrgUnit
@@ -177,6 +178,9 @@ class UploadJob(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Stored under a generated name (upload_name): the uploader's own name can be any length
+    # and any script, and the disk's limit is 255 bytes. file_name keeps it, for the page and
+    # for downloads.
     file = models.FileField(upload_to="uploads/%Y/%m/", max_length=300)
     file_name = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64)
@@ -184,6 +188,13 @@ class UploadJob(models.Model):
     progress = models.PositiveIntegerField(default=0)  # rows done
     total = models.PositiveIntegerField(default=0)  # rows to do
     result = models.JSONField(default=dict)  # preview or errors
+    # Runs of process_job so far (re-deliveries after a dead worker count): every write of a
+    # run names its number, so a run another one took over (or the reaper failed) stops.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # When a run last showed life (queued, claimed, rows read, staging). The reaper fails jobs
+    # silent for UPLOAD_STALL_MINUTES. The real clock, like the heartbeat: it is about
+    # liveness, never shown as a record's date.
+    progress_at = models.DateTimeField(default=timezone.now)
     created_at = PortalTimeField(auto_now_add=True)
     updated_at = PortalTimeField(auto_now=True)
 
@@ -196,6 +207,11 @@ class UploadJob(models.Model):
 
     def __str__(self):
         return f"{self.file_name}（{self.get_status_display()}）"
+
+    @property
+    def can_retry(self) -> bool:
+        """A failed job whose file was kept (a refused file never is) can be processed again."""
+        return self.status == JobStatus.FAILED and bool(self.file)
 
 
 class UploadRow(models.Model):

@@ -7,12 +7,17 @@ The file's way to its preview is in reports/io.
 
 import datetime
 import hashlib
+import logging
+import re
+from functools import partial
+from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from core.cache import bump
 from core.changelog import log_change, snapshot
@@ -27,9 +32,11 @@ from . import tasks
 from .choices import JobStatus, SubmissionStatus
 from .io import staging
 from .io.policy import check_uploader, upload_refusal
-from .io.processing import problem_json, process_job
+from .io.processing import failure, problem_json, process_job
 from .models import Reopening, ReportingPeriod, Submission, UploadJob
 from .selectors import latest_submission
+
+log = logging.getLogger(__name__)
 
 # --- periods ---------------------------------------------------------------------------------
 
@@ -142,7 +149,7 @@ def start_upload(
         period=period,
         unit=unit,
         user=actor,
-        file_name=file_name[:255],
+        file_name=display_name(file_name, UploadJob._meta.get_field("file_name").max_length),
         sha256=hashlib.sha256(data).hexdigest(),
     )
     try:
@@ -152,13 +159,80 @@ def start_upload(
         job.result = {"problems": [problem_json(p) for p in rejected.problems]}
         job.save()
         return job
-    job.file.save(file_name[-100:], ContentFile(data), save=False)
+    job.file.save(storage_name(job.pk, file_name), ContentFile(data), save=False)
     job.save()
-    if inline or len(data) <= settings.UPLOAD_INLINE_MAX_BYTES:
+    _process(job, size=len(data), inline=inline)
+    return job
+
+
+def storage_name(job_id: UUID, file_name: str) -> str:
+    """The name a job's file is stored under: its id and the original extension. The
+    uploader's name can be any length and any script (a clerk's 120-character Chinese title
+    is 360 bytes; a disk allows 255): it lives on in file_name."""
+    suffix = re.search(r"\.[A-Za-z0-9]{1,8}$", file_name)
+    return job_id.hex + (suffix.group().lower() if suffix else "")
+
+
+def display_name(file_name: str, limit: int | None) -> str:
+    """The uploader's name as far as the column holds it, extension kept (downloads use it)."""
+    if limit is None or len(file_name) <= limit:
+        return file_name
+    suffix = re.search(r"\.[A-Za-z0-9]{1,8}$", file_name)
+    ext = suffix.group() if suffix else ""
+    return file_name[: limit - len(ext)] + ext
+
+
+def _process(job: UploadJob, *, size: int, inline: bool) -> None:
+    if inline or size <= settings.UPLOAD_INLINE_MAX_BYTES:
         process_job(job.pk, progress=False)  # small files: ready when the page loads
         job.refresh_from_db()
-    else:
-        transaction.on_commit(lambda: tasks.process_upload.delay(str(job.pk)))
+    else:  # the task must see the committed job
+        transaction.on_commit(partial(_dispatch, job.pk, size))
+
+
+def _dispatch(job_id: UUID, size: int) -> None:
+    """Hand a big upload to a worker. With the broker unreachable nothing would ever pick the
+    job up, so it must not stay `queued`: a file the request can still afford to parse
+    (UPLOAD_BROKER_DOWN_MAX_BYTES) is parsed here — a slow page, the same result — and a
+    bigger one fails at once, saying so; its page's 重试 tries the worker again."""
+    try:
+        tasks.process_upload.delay(str(job_id))
+    except Exception as exc:  # kombu's OperationalError, mostly: whatever it is, no worker has it
+        log.warning("upload %s: broker unavailable (%r)", job_id, exc)
+        if size <= settings.UPLOAD_BROKER_DOWN_MAX_BYTES:
+            process_job(job_id, progress=False)
+            return
+        message = (
+            f"后台处理服务暂时不可用，文件较大（{size / 1024 / 1024:.1f} MB），无法在页面中直接检查。"
+            "文件已保存，没有任何数据被修改：请稍后点击“重试”；仍不成功请联系管理员。"
+        )
+        UploadJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(  # unscoped: its own
+            status=JobStatus.FAILED, result=failure(message), progress_at=timezone.now()
+        )
+
+
+@transaction.atomic
+def retry_upload(*, actor: User | None, job: UploadJob) -> UploadJob:
+    """Process a failed upload's kept file again — its worker died, the broker was down — as
+    if it had just been uploaded (same checks of who and when)."""
+    job = (
+        UploadJob.objects.select_for_update(of=("self",))  # unscoped: the caller scoped it
+        .select_related("period", "unit")
+        .get(pk=job.pk)
+    )
+    check_uploader(actor, job.period, job.unit)
+    if not job.can_retry:
+        raise ValidationError(f"只有处理失败的上传可以重试（该上传：{job.get_status_display()}）。")
+    refusal = upload_refusal(job.period, job.unit)
+    if refusal:
+        raise ValidationError(refusal)
+    if not job.file.storage.exists(job.file.name or ""):
+        raise ValidationError("该上传的文件已不在服务器上，请重新上传。")
+    staging.discard(job)  # whatever a dead run left behind
+    job.status, job.progress, job.total, job.attempts = JobStatus.QUEUED, 0, 0, 0
+    job.result, job.progress_at = {}, timezone.now()
+    job.save(update_fields=["status", "progress", "total", "attempts", "result", "progress_at"])
+    _process(job, size=job.file.size, inline=False)
     return job
 
 

@@ -1,5 +1,6 @@
-"""Quarterly reporting's background work: big uploads, expiring previews, and the daily
-reminders before a period's deadline and overdue notices after it.
+"""Quarterly reporting's background work: big uploads (and failing those a dead worker left),
+expiring previews, and the daily reminders before a period's deadline and overdue notices
+after it.
 
 Notice jobs take a date and return how many notices they sent (core/notifications.py runs
 them, catches up missed days, and deduplicates: a re-run or retry sends nothing twice).
@@ -21,10 +22,24 @@ from .io import processing, staging
 from .selectors import missing_units
 
 
-@shared_task(name="reports.process_upload")
+# Acknowledged when it ends, and handed out again if its pool process dies (the settings say
+# so for every task; said here too, since this is the task that must not be lost):
+# process_job is safe to run twice.
+@shared_task(name="reports.process_upload", acks_late=True, reject_on_worker_lost=True)
 def process_upload(job_id: str) -> None:
     """Parse and validate a big upload off the request; the page polls the job's progress."""
     processing.process_job(job_id)
+
+
+def stall_minutes() -> int:
+    return int(getattr(settings, "UPLOAD_STALL_MINUTES", 15))
+
+
+@shared_task(name="reports.fail_stalled_uploads")
+def fail_stalled_uploads() -> int:
+    """Every 5 minutes: uploads silent for UPLOAD_STALL_MINUTES (their whole worker died, or
+    their message was lost) end as failed, with 重试 on their page — never `running` for ever."""
+    return processing.fail_stalled_jobs(minutes=stall_minutes())
 
 
 @shared_task(name="reports.expire_previews")
@@ -119,4 +134,6 @@ SCHEDULES = [
     # 08:00, the start of the office day; each job decides itself whether today is its day.
     Schedule("每日提醒（报送截止/逾期）", "reports.daily_notices", hour="8", minute="0"),
     Schedule("清理过期的上传预览", "reports.expire_previews", hour="1", minute="0"),
+    # Often, so a job whose worker died is failed soon after UPLOAD_STALL_MINUTES.
+    Schedule("上传处理超时检查", "reports.fail_stalled_uploads", minute="*/5"),
 ]

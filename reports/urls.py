@@ -13,6 +13,7 @@ urlpatterns = [
     path("jobs/<uuid:pk>/", views.job_detail, name="job"),
     path("jobs/<uuid:pk>/status/", views.job_status, name="job_status"),
     path("jobs/<uuid:pk>/confirm/", views.job_confirm, name="job_confirm"),
+    path("jobs/<uuid:pk>/retry/", views.job_retry, name="job_retry"),
     path("submissions/<int:pk>/", views.submission_detail, name="submission"),
     path("submissions/<int:pk>/file/", views.submission_file, name="submission_file"),
 ]

@@ -173,7 +173,14 @@ def job_detail(request, pk):
     return render(
         request,
         "reports/job.html",
-        {"job": job, "result": result, "labels": labels, "JobStatus": JobStatus},
+        {
+            "job": job,
+            "result": result,
+            "labels": labels,
+            "JobStatus": JobStatus,
+            # who may upload for the unit may have its kept file processed again
+            "can_retry": job.can_retry and can_change(request.user, job),
+        },
     )
 
 
@@ -211,6 +218,22 @@ def job_confirm(request, pk):
     else:
         messages.success(request, f"内容与第{submission.version}版相同，未生成新版本。")
     return redirect("reports:submission", pk=submission.pk)
+
+
+@require_POST
+@login_required
+def job_retry(request, pk):
+    """重试: a failed job's kept file goes to a worker again (or is checked here, if small)."""
+    job = _job(request, pk)
+    try:
+        job = services.retry_upload(actor=request.user, job=job)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        job.refresh_from_db()  # the dispatch ran on commit: queued, or checked here already
+        if job.status in (JobStatus.QUEUED, JobStatus.RUNNING):
+            messages.success(request, "已重新提交后台处理，本页会自动刷新。")
+    return redirect("reports:job", pk=pk)
 
 
 def _submission(request, pk) -> Submission:
@@ -268,6 +291,9 @@ def submission_detail(request, pk):
 @login_required
 def submission_file(request, pk):
     submission = _submission(request, pk)
+    if not submission.file or not submission.file.storage.exists(submission.file.name or ""):
+        # The media volume lost it (restored without files, say): say so, don't crash.
+        raise Http404("该版本上传的原始文件已不在服务器上；报送的数据仍完整保存在系统中。")
     return FileResponse(
         submission.file.open("rb"), as_attachment=True, filename=submission.file_name
     )

@@ -2,6 +2,7 @@
 and the whole demo loaded once for the modules that read it."""
 
 import copy
+import importlib
 import uuid
 from io import StringIO
 
@@ -36,6 +37,39 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
+# What migrations seed (the rest — content types, beat schedules — post_migrate recreates).
+MIGRATION_SEEDS = [
+    ("targets.migrations.0002_metric_catalogue", "add"),
+    ("core.migrations.0002_heartbeat_schedule", "add_schedule"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _migration_seeds(request):
+    """A transactional test (a real worker, the backup round trip, the browser) ends with a
+    flush that also empties what the migrations seeded. pytest-django runs those tests last,
+    but under xdist only last within each batch of files a worker is sent, so a later file on
+    that worker could find no metric catalogue: put the seeds back, with the migrations' own
+    functions."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return
+    if marker is None and "db" not in request.fixturenames:
+        return
+    request.getfixturevalue("db")
+    reseed()
+
+
+def reseed() -> None:
+    from django.apps import apps
+
+    from targets.models import Metric
+
+    if not Metric.objects.exists():
+        for module, function in MIGRATION_SEEDS:
+            getattr(importlib.import_module(module), function)(apps, None)
+
+
 @pytest.fixture(scope="module")
 def demo_data(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo (武进区 in mid-2019), loaded once for a test module that reads it: inside a
@@ -48,6 +82,7 @@ def demo_data(django_db_setup, django_db_blocker, tmp_path_factory):
         override_settings(MEDIA_ROOT=str(media)),
         transaction.atomic(),
     ):
+        reseed()
         call_command("load_demo", stdout=StringIO())
         yield
         transaction.set_rollback(True)

@@ -43,3 +43,9 @@ def test_pages_that_only_show_refuse_post(client_for, admin_user):
     assert {name: client.post(reverse(name)).status_code for name in read_only} == dict.fromkeys(
         read_only, 405
     )
+
+
+def test_a_wrong_method_in_the_browser_gets_a_chinese_page(client_for, hutang):
+    response = client_for(hutang).get("/accounts/logout/")
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    assert "该地址不能直接打开" in response.content.decode()
