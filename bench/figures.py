@@ -371,21 +371,22 @@ def dashboard_p95(bench: Bench) -> Iterator[Result]:
     pages = [("page", "/dashboard/")]
     pages += [(name, f"/dashboard/data/{name}/") for name in DASHBOARD_ENDPOINTS]
     for name, url in pages:
-        bump()  # a fresh data version: the next request recomputes
+        bump()  # any change: the next request recomputes
         started = time.perf_counter()
         bench.get(url, params)
         cold = (time.perf_counter() - started) * 1000
         samples = timed_ms(bench, url, params, bench.requests)
         value = p95(samples)
+        label = f"dashboard {name} ({bench.district.children.count()} towns, {DASHBOARD_YEAR})"
         yield Result(
-            f"dashboard {name} p95 ({bench.district.children.count()} towns, {DASHBOARD_YEAR})",
+            f"{label} p95 warm",
             value,
             "ms",
             "50 ms",
             value <= 50,
-            f"median {sorted(samples)[len(samples) // 2]:.1f} ms, n={len(samples)}; "
-            f"cold (after a change) {cold:.0f} ms",
+            f"median {sorted(samples)[len(samples) // 2]:.1f} ms, n={len(samples)}",
         )
+        yield Result(f"{label} first request after a change", cold, "ms", "1000 ms", cold <= 1000)
 
 
 def _dashboard_queries(bench: Bench, url: str) -> int:
@@ -501,54 +502,74 @@ FIGURES += UPLOAD_FIGURES
 
 
 def target_completion(bench: Bench) -> Iterator[Result]:
-    """The 目标任务 completion table (100 towns × 6 metrics: 4 broken down, 2 own goals),
-    computed cold through targets.selectors.completion: ≤ 300 ms, queries constant in towns."""
-    import datetime
-
+    """The 目标任务 completion page (100 towns × 6 metrics: 4 broken down, 2 own goals) through
+    the whole request path: warm p95 ≤ 50 ms, the first request after a change ≤ 1 s, and
+    the cold page's queries constant in the number of towns."""
     from django.db import transaction
 
+    from core.cache import bump
     from core.choices import UnitKind
     from core.models import OrgUnit
-    from targets.selectors import completion
 
     plan, *_ = _dashboard_setup(bench)
-    on = datetime.date(DASHBOARD_YEAR, 12, 31)
-    completion(plan, on)  # one-off lookups (content types…) not counted
-    samples = []
-    for _ in range(max(20, bench.requests)):  # of 10 samples, the p95 is just the slowest
-        started = time.perf_counter()
-        completion(plan, on)
-        samples.append((time.perf_counter() - started) * 1000)
+    url = f"/targets/{plan.pk}/"
     towns = bench.district.children.count()
+    label = f"target completion page ({towns} towns × {plan.plan_metrics.count()} metrics)"
+    page = bench.get(url).content.decode()
+    if "基准镇001" not in page:  # a placeholder page would time nicely and prove nothing
+        raise RuntimeError(f"{url} lists no bench town")
+    colds = []
+    for _ in range(5):
+        bump()
+        started = time.perf_counter()
+        bench.get(url)
+        colds.append((time.perf_counter() - started) * 1000)
+    samples = timed_ms(bench, url, {}, max(30, bench.requests))
     value = p95(samples)
+    median = sorted(samples)[len(samples) // 2]
+    yield Result(f"{label} p95 warm", value, "ms", "50 ms", value <= 50, f"median {median:.1f} ms")
+    cold = max(colds)
     yield Result(
-        f"target completion table p95 ({towns} towns × {plan.plan_metrics.count()} metrics)",
-        value,
+        f"{label} first request after a change (worst of 5)",
+        cold,
         "ms",
-        "300 ms",
-        value <= 300,
-        f"median {sorted(samples)[len(samples) // 2]:.1f} ms, n={len(samples)}",
+        "1000 ms",
+        cold <= 1000,
+        f"median {sorted(colds)[2]:.0f} ms; the selector alone: {_selector_ms(plan):.0f} ms",
     )
-    with CaptureQueriesContext(connection) as queries:
-        completion(plan, on)
-    before = len(queries)
+
+    def cold_queries() -> int:
+        bump()
+        with CaptureQueriesContext(connection) as queries:
+            bench.get(url)
+        return len(queries)
+
+    before = cold_queries()
     with transaction.atomic():
         for n in range(20):
             OrgUnit.objects.create(
                 name=f"临时镇{n:02d}", kind=UnitKind.TOWN, parent=bench.district, order=900 + n
             )
-        with CaptureQueriesContext(connection) as queries:
-            completion(plan, on)
-        after = len(queries)
+        after = cold_queries()
         transaction.set_rollback(True)  # leave the dataset as it was
+    bump()  # nothing computed with the rolled-back towns may be served
     yield Result(
-        f"target completion queries, {towns} vs {towns + 20} towns",
+        f"target completion page queries (cold), {towns} vs {towns + 20} towns",
         before,
         "queries",
         "same count for both",
         before == after,
         f"{after} with {towns + 20} towns",
     )
+
+
+def _selector_ms(plan) -> float:
+    from targets.selectors import completion
+
+    on = datetime.date(DASHBOARD_YEAR, 12, 31)
+    started = time.perf_counter()
+    completion(plan, on)
+    return (time.perf_counter() - started) * 1000
 
 
 FIGURES.insert(FIGURES.index(snapshot_job), target_completion)

@@ -13,7 +13,7 @@ outlives the change (core/cache.py).
 import datetime
 import decimal
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -23,6 +23,44 @@ from .cache import bump
 from .models import ChangeLog, OrgUnit, User
 
 BATCH = 1000
+
+# Called with the committed entries once their transaction commits (apps register theirs in
+# AppConfig.ready): derived data kept per object — pre-diagnosis results per enterprise —
+# is refreshed for exactly what changed. A hook must not raise; it runs after the commit.
+ChangeHook = Callable[[list[ChangeLog]], None]
+CHANGE_HOOKS: list[ChangeHook] = []
+
+
+def _committed(entries: list[ChangeLog]) -> None:
+    bump_for(entries)
+    for hook in CHANGE_HOOKS:
+        hook(entries)
+
+
+def bump_for(entries: list[ChangeLog]) -> None:
+    """Cached figures must not outlive the change: move the version of each changed domain
+        (the app of the object's model) at the entry's unit and every unit above it. An entry
+        without a unit (a catalogue metric, a user) moves its domain everywhere; a change to the
+    unit tree moves everything."""
+    unit_type = ContentType.objects.get_for_model(OrgUnit)
+    if any(e.content_type_id == unit_type.pk for e in entries):
+        bump()  # the tree itself changed (区划调整): what sits under whom is not known here
+        return
+    domains: dict[str, set[int]] = {}
+    unplaced: set[str] = set()
+    unit_ids = {e.unit_id for e in entries if e.unit_id is not None}
+    paths = dict(OrgUnit.objects.filter(pk__in=unit_ids).values_list("pk", "path"))
+    for change in entries:
+        domain = ContentType.objects.get_for_id(change.content_type_id).app_label
+        path = paths.get(change.unit_id) if change.unit_id is not None else None
+        if path is None:
+            unplaced.add(domain)
+        else:
+            domains.setdefault(domain, set()).update(int(p) for p in path.strip("/").split("/"))
+    for domain, units in domains.items():
+        bump(domains=[domain], units=units)
+    if unplaced:
+        bump(domains=sorted(unplaced))
 
 
 def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
@@ -103,7 +141,7 @@ def log_change(
         note=note,
     )
     change.save()
-    transaction.on_commit(bump)  # cached figures must not outlive the change
+    transaction.on_commit(lambda: _committed([change]))
     return change
 
 
@@ -111,5 +149,5 @@ def log_changes(entries: Iterable[ChangeLog]) -> int:
     """Write many entries in one go (an import of thousands of rows)."""
     written = ChangeLog.objects.bulk_create(list(entries), BATCH)
     if written:
-        transaction.on_commit(bump)
+        transaction.on_commit(lambda: _committed(written))
     return len(written)

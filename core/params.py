@@ -1,7 +1,14 @@
 """Reading "which unit" and "which year" from a request, always inside the user's scope."""
 
+import hashlib
+from functools import cached_property
+
+from django.core.exceptions import EmptyResultSet
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404
 
+from .cache import fresh, versions
 from .dates import today
 from .models import OrgUnit
 from .scoping import VIEW
@@ -43,14 +50,44 @@ def unit_choices(user, unit: OrgUnit) -> list[OrgUnit]:
     return sorted(options.values(), key=lambda u: u.path)
 
 
-def paginate(request, items, per_page: int = 50) -> dict:
-    """{"page": …, "query": …} for templates/_pagination.html: the page the request asks
-    for, and the request's query string without `page` (so links keep the filters)."""
-    from django.core.paginator import Paginator
+class CachedCountPaginator(Paginator):
+    """A paginator whose total ("共 N 条") comes from the cache while the data it counts has
+    not changed: counting 100k scoped enterprises costs more than the page of 50 itself.
+    Keyed on the count's own SQL (filters and scope included) and the versions of
+    `domains` as seen from the user's unit (core/cache.py)."""
 
+    def __init__(self, object_list, per_page, *, domains: tuple[str, ...], unit_id: int | None):
+        super().__init__(object_list, per_page)
+        self.domains, self.unit_id = domains, unit_id
+
+    @cached_property
+    def count(self) -> int:
+        queryset = self.object_list
+        if not isinstance(queryset, QuerySet):
+            return len(queryset)
+        version = versions(self.domains, self.unit_id)
+        if version is None:
+            return queryset.count()
+        try:
+            sql, params = queryset.query.sql_with_params()
+        except EmptyResultSet:  # .none(): nothing to count
+            return 0
+        digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()[:24]
+        return fresh(f"count:{digest}", version, queryset.count, COUNT_SECONDS)
+
+
+COUNT_SECONDS = 60 * 60
+
+
+def paginate(request, items, per_page: int = 50, *, count_domains: tuple[str, ...] = ()) -> dict:
+    """{"page": …, "query": …} for templates/_pagination.html: the page the request asks
+    for, and the request's query string without `page` (so links keep the filters). With
+    `count_domains` (what the list reads), the total is cached until they change."""
     query = request.GET.copy()
     query.pop("page", None)
-    return {
-        "page": Paginator(items, per_page).get_page(request.GET.get("page")),
-        "query": query.urlencode(),
-    }
+    paginator = (
+        CachedCountPaginator(items, per_page, domains=count_domains, unit_id=request.user.unit_id)
+        if count_domains
+        else Paginator(items, per_page)
+    )
+    return {"page": paginator.get_page(request.GET.get("page")), "query": query.urlencode()}

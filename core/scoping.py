@@ -17,6 +17,7 @@ Tests in tests/core/test_scoping.py prove the rule for every persona, and
 tests/core/test_layout.py that views, APIs, exports and tasks do not go around it.
 """
 
+import hashlib
 from typing import Any
 
 from django.apps import apps
@@ -91,6 +92,12 @@ def visible_unit_ids(user: Any, within: Any = None) -> set[int]:
     if within is not None:
         units = units.in_unit(within)
     return set(units.values_list("pk", flat=True))
+
+
+def scope_digest(unit_ids: set[int]) -> str:
+    """A short name for a set of visible units: cached pages filtered by scope key on it, so
+    two users share an entry only when they see exactly the same units."""
+    return hashlib.sha256(",".join(map(str, sorted(unit_ids))).encode()).hexdigest()[:16]
 
 
 def _in_scope(user: Any, obj: models.Model, action: str) -> bool:

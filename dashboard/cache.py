@@ -1,29 +1,44 @@
-"""The dashboard's cache: each block's payload (and the rendered page body) under
-(block, unit, year, today, data version, code version).
+"""The dashboard's cache: each block's payload (and the rendered page body) under a stable
+key per (block, unit, year), holding the versions it was computed for.
 
-A repeat request is one cache read, and any logged change bumps the data version
-(core/cache.py), so a stale figure is never served. Every read and write goes through
-core/cache.py: with Redis down the dashboard computes each block, and answers. A payload
-depends on the unit, not on who asks: it describes the unit's subtree, and seeing a unit
-means seeing everything below it (core.scoping), so every user allowed the unit gets the same
-answer; the views still filter every payload by scope as a second line.
+A block is recomputed only when something it reads changed in the unit's subtree: its
+domains' versions at the unit (core/cache.py), plus the date and the code version. The
+target blocks rank a town among its siblings, so they key on the parent's versions. After a
+change one request recomputes while the others are served the previous value
+(`core.cache.fresh`). With Redis down the dashboard computes each block, and answers.
+
+A payload depends on the unit, not on who asks: it describes the unit's subtree, and seeing
+a unit means seeing everything below it (core.scoping), so every user allowed the unit gets
+the same answer; the views still filter every payload by scope as a second line.
 """
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 
-from core.cache import data_version, get_or_compute
+from core.cache import fresh, versions
 from core.dates import today
 from core.models import OrgUnit
 
-# Keys carry the date and the data version, so an entry is never read once either moves on;
-# the timeout only returns the memory.
+# Entries are replaced when their versions move on; the timeout only returns the memory.
 CACHE_SECONDS = 26 * 60 * 60
 HERE = Path(__file__).resolve().parent
+
+LADDER = ("cultivation", "enterprises", "core")
+# What each block reads, by domain (the app whose rows it counts).
+DOMAINS: dict[str, tuple[str, ...]] = {
+    "targets": ("targets", "reports", *LADDER),
+    "trend": ("dashboard",),  # snapshots only
+    "funnel": LADDER,
+    "expiring": LADDER,
+    "missing": ("reports", "core"),
+    "closest": LADDER,
+    "page": ("targets", "reports", "dashboard", *LADDER),  # the page body renders several
+}
+SIBLING_BLOCKS = {"targets", "page"}  # a town's cards rank it among the parent's children
 
 
 def _code_version() -> str:
@@ -40,14 +55,21 @@ def _code_version() -> str:
 CODE_VERSION = _code_version()
 
 
-def cache_key(block: str, unit: OrgUnit, year: int) -> str | None:
-    """None while the data version is unknown (the cache is down): nothing is cached then."""
-    data = data_version()
+def version(block: str, unit: OrgUnit) -> Hashable | None:
+    """What the block's value for `unit` was computed from; None while the cache is down."""
+    at = unit.parent_id if block in SIBLING_BLOCKS and unit.parent_id else unit.pk
+    data = versions(DOMAINS[block], at)
     if data is None:
         return None
     code = _code_version() if settings.DEBUG else CODE_VERSION  # dev: templates change live
-    return f"dashboard:{block}:{unit.pk}:{year}:{code}:{today().isoformat()}:{data}"
+    return (code, today().isoformat(), data)
+
+
+def key(block: str, unit: OrgUnit, year: int, *extra: object) -> str:
+    return ":".join(str(part) for part in ("dashboard", block, unit.pk, year, *extra))
 
 
 def cached(block: str, unit: OrgUnit, year: int, compute: Callable[[OrgUnit, int], Any]) -> Any:
-    return get_or_compute(cache_key(block, unit, year), lambda: compute(unit, year), CACHE_SECONDS)
+    return fresh(
+        key(block, unit, year), version(block, unit), lambda: compute(unit, year), CACHE_SECONDS
+    )

@@ -13,13 +13,13 @@ from django.urls import reverse
 from core.dates import quarter_ends, today
 from core.models import OrgUnit
 from cultivation import selectors as ladder
-from cultivation.prediagnosis import closest_to_passing
+from cultivation.prediagnosis import ranked
 from enterprises.models import Enterprise
 from reports.models import ReportingPeriod
 from reports.selectors import missing_units
 from targets.choices import Status
 from targets.models import TargetPlan
-from targets.selectors import completion
+from targets.selectors import cached_completion
 
 from .cache import cached
 from .models import Snapshot
@@ -75,7 +75,7 @@ def _plan_rows(unit: OrgUnit, year: int):
     targets are set by the district)."""
     plan = TargetPlan.objects.filter(unit=unit, year=year).select_related("unit").first()
     if plan is not None:
-        result = completion(plan, today())
+        result = cached_completion(plan, today())
         return plan, result, result.total, result.rows, "own"
     if unit.parent_id:
         plan = (
@@ -84,7 +84,7 @@ def _plan_rows(unit: OrgUnit, year: int):
             .first()
         )
         if plan is not None:
-            result = completion(plan, today())
+            result = cached_completion(plan, today())
             row = next((r for r in result.rows if r.unit.pk == unit.pk), None)
             if row is not None:
                 return plan, result, row, [row], "parent"
@@ -310,33 +310,34 @@ def missing(unit: OrgUnit, year: int) -> dict:
 def closest(unit: OrgUnit, year: int) -> dict:
     """The pool members (在库, not yet certified) closest to passing 高企 pre-diagnosis.
 
-    Only the pool: diagnosing a whole district's registry takes tens of seconds at 100k
-    enterprises, the pool is the set being cultivated, and the full ranking is one click away.
+    Ranked from the stored results (cultivation.models.Prediagnosis): only the members
+    without a fresh row — new, changed since (the change hook marks them), or diagnosed on
+    another date — are diagnosed, so the first request after a change stays fast.
     """
     on = ladder.as_of_in(year, today())
     in_pool = ladder.current_rung_annotations(on)["rung_pool"]
     candidates = Enterprise.objects.in_unit(unit).filter(in_pool)
-    results = closest_to_passing(candidates, apply_year=year)
+    rows = ranked(candidates, apply_year=year)
     detail = reverse("cultivation:diagnosis")
     return {
         "year": year,
-        "candidates": len(results),
+        "candidates": rows.count(),
         "all_url": f"{detail}?unit={unit.pk}&year={year}",
         "rows": [
             {
-                "unit_id": r.enterprise.town_id,
-                "id": r.enterprise.pk,
-                "name": r.enterprise.name,
-                "town": r.enterprise.town.label,
-                "verdict": r.hte.verdict.value,
-                "summary": r.hte.summary(),
-                "failing": [c.title for c in r.hte.failing],
-                "unknown": [c.title for c in r.hte.unknown],
-                "score": r.hte.score_estimate,
-                "url": reverse("cultivation:diagnosis_detail", args=[r.enterprise.pk])
+                "unit_id": row.enterprise.town_id,
+                "id": row.enterprise_id,
+                "name": row.enterprise.name,
+                "town": row.enterprise.town.label,
+                "verdict": row.hte_verdict,
+                "summary": row.summary,
+                "failing": row.failing,
+                "unknown": row.unknown,
+                "score": row.score_estimate,
+                "url": reverse("cultivation:diagnosis_detail", args=[row.enterprise_id])
                 + f"?year={year}",
             }
-            for r in results[:CLOSEST_LIMIT]
+            for row in rows[:CLOSEST_LIMIT]
         ],
     }
 

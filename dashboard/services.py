@@ -56,7 +56,7 @@ def take_snapshots(on: datetime.date, units: Iterable[OrgUnit] | None = None) ->
             stale = stale.filter(unit_id__in={unit_id for unit_id, _ in values})
         stale.delete()
         Snapshot.objects.bulk_create(rows, batch_size=1000)
-        transaction.on_commit(bump)  # trends cached before this run must recompute
+        transaction.on_commit(lambda: bump(domains=["dashboard"]))  # trends recompute
     return len(rows)
 
 

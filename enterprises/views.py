@@ -45,6 +45,9 @@ def _apply_service_errors(form, error: ValidationError):
         form.add_error(field if field in form.fields else None, messages_)
 
 
+LIST_READS = ("enterprises", "cultivation", "core")
+
+
 @require_safe
 @login_required
 def enterprise_list(request):
@@ -54,7 +57,8 @@ def enterprise_list(request):
         "enterprises/list.html",
         {
             "filter": filterset,
-            **paginate(request, filterset.qs, _page_size(request)),
+            # the list filters on the ladder too (rung, honours, certificates)
+            **paginate(request, filterset.qs, _page_size(request), count_domains=LIST_READS),
             "can_write": can_write(request.user),
             "page_sizes": PAGE_SIZES,
         },

@@ -198,7 +198,7 @@ UPLOAD_BROKER_DOWN_MAX_BYTES = _read("UPLOAD_BROKER_DOWN_MAX_MB", env.int, 5) * 
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "core.backends.PortalBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

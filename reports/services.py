@@ -391,5 +391,8 @@ def apply(submission: Submission, year: int) -> dict:
     staging): new enterprises, then the year's indicators. Returns what it did."""
     assert submission.job is not None
     counts = staging.apply_job(job=submission.job, year=year)
-    transaction.on_commit(bump)  # official figures moved: cached dashboards must follow
+    # The registry moved under this town (and every unit above it): what is cached from it
+    # there recomputes; the other towns' figures stay cached.
+    units = submission.unit.lineage_ids
+    transaction.on_commit(lambda: bump(domains=["enterprises"], units=units))
     return counts

@@ -53,7 +53,7 @@ class PlanViewSet(ScopedViewSet):
     @action(detail=True)
     def completion(self, request, pk=None, format=None):  # format: the router's .json suffix
         plan = self.get_object()
-        result = selectors.completion(plan, today())
+        result = selectors.cached_completion(plan, today())
         visible = visible_unit_ids(request.user)
         return Response(
             {

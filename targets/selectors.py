@@ -7,10 +7,13 @@ does not grow with the number of towns.
 """
 
 import datetime
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
+from core.cache import fresh, versions
 from core.dates import quarter_ends, today
 from core.models import OrgUnit
 from cultivation import selectors as ladder
@@ -173,7 +176,31 @@ def _forecast(metric, unit_id, actual, inputs) -> tuple[float | None, dict]:
     return float(actual), {}
 
 
+# What a completion table reads, by domain (core.cache): targets, the ladder and the
+# registry it counts, approved submissions for reported metrics, the unit tree.
+DOMAINS = ("targets", "reports", "cultivation", "enterprises", "core")
+CACHE_SECONDS = 26 * 60 * 60
+CODE_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:8]
+
+
+def cached_completion(plan: TargetPlan, on: datetime.date | None = None) -> Completion:
+    """`completion`, kept in the cache until something it reads changes in the plan's
+    subtree — or its parent's plan changes (the 上级下达 check reads it). One request
+    recomputes after a change; concurrent ones get the previous table meanwhile."""
+    on = ladder.as_of_in(plan.year, on or today())
+    key = f"targets:completion:{plan.pk}:{on.isoformat()}"
+    return fresh(key, completion_version(plan), lambda: completion(plan, on), CACHE_SECONDS)
+
+
+def completion_version(plan: TargetPlan) -> tuple | None:
+    """What a plan's completion (and anything rendered from it) was computed from; None
+    while the cache is down."""
+    found = versions(DOMAINS, plan.unit.parent_id or plan.unit_id)
+    return None if found is None else (CODE_VERSION, plan.updated_at.isoformat(), found)
+
+
 def completion(plan: TargetPlan, on: datetime.date | None = None) -> Completion:
+    """The table computed afresh (pages read `cached_completion`)."""
     on = ladder.as_of_in(plan.year, on or today())
     expected = expected_progress(plan, on)
     columns = list(plan.plan_metrics.select_related("metric"))

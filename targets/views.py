@@ -7,8 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
+from django.utils.safestring import mark_safe
 
+from core.cache import fresh
 from core.dates import today
 from core.http import require_form_methods, require_safe
 from core.params import paginate, unit_param
@@ -19,6 +22,7 @@ from core.scoping import (
     can_write,
     get_for_change,
     get_for_user_or_404,
+    scope_digest,
     visible_unit_ids,
 )
 from cultivation import selectors as ladder
@@ -53,23 +57,34 @@ def plan_list(request):
 @login_required
 def plan_detail(request, pk):
     plan = _plan(request, pk)
-    result = selectors.completion(plan, today())
+    result = selectors.cached_completion(plan, today())
     visible = visible_unit_ids(request.user)
-    rows = [row for row in result.rows if row.unit.pk in visible]  # a town sees its own row
-    own_goals = [c for c in result.columns if not c.breakdown]
-    return render(
-        request,
-        "targets/detail.html",
-        {
-            "plan": plan,
-            "result": result,
-            "rows": rows,
-            "drillable": visible,  # units whose enterprises this user may list
-            "table_columns": [c for c in result.columns if c.breakdown],
-            "own_goals": own_goals,
-            "can_edit": can_change(request.user, plan),
-        },
-    )
+    can_edit = can_change(request.user, plan)
+    context = {
+        "plan": plan,
+        "result": result,
+        "drillable": visible,  # units whose enterprises this user may list
+        "own_goals": [c for c in result.columns if not c.breakdown],
+        "can_edit": can_edit,
+    }
+
+    def render_table() -> str:
+        return render_to_string(
+            "targets/_table.html",
+            {
+                **context,
+                "rows": [row for row in result.rows if row.unit.pk in visible],  # a town: its own
+                "table_columns": [c for c in result.columns if c.breakdown],
+            },
+            request,
+        )
+
+    # Rendering 100 towns × 6 metrics costs more than reading them: the table's HTML is
+    # cached too, per plan, date, what this user may see and whether they may edit.
+    seen = scope_digest(visible)
+    key = f"targets:table:{plan.pk}:{result.on.isoformat()}:{seen}:{can_edit}"
+    html = fresh(key, selectors.completion_version(plan), render_table, selectors.CACHE_SECONDS)
+    return render(request, "targets/detail.html", {**context, "table": mark_safe(html)})
 
 
 @require_form_methods

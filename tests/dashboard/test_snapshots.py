@@ -6,10 +6,10 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from core.cache import data_version
 from core.demo import wujin_unit
 from cultivation.selectors import LADDER_METRICS, metric_counts
 from dashboard.models import Snapshot
+from dashboard.selectors import payload
 from dashboard.services import take_snapshots, units_with_children
 from dashboard.tasks import nightly_snapshots
 from htportal.celery import app as celery_app
@@ -70,11 +70,19 @@ def test_given_units_only_replace_their_own_rows(demo):
     assert stored(END_2018)[(hutang.pk, "valid_hte")] == 32
 
 
-def test_a_run_bumps_the_data_version(demo, django_capture_on_commit_callbacks):
-    before = data_version()
+def test_a_trend_cached_before_a_run_shows_the_run(demo, django_capture_on_commit_callbacks):
+    wujin = wujin_unit("武进区")
+    before = payload("trend", wujin, 2018)  # cached with no snapshot for 2018's end
     with django_capture_on_commit_callbacks(execute=True):
         take_snapshots(END_2018)
-    assert data_version() > before  # cached trends recompute
+    after = payload("trend", wujin, 2018)
+
+    def year_end(data):
+        series = next(m for m in data["metrics"] if m["code"] == "valid_hte")["series"]
+        return series["2018"][3]
+
+    assert year_end(before) is None
+    assert year_end(after) == stored(END_2018)[(wujin.pk, "valid_hte")]
 
 
 def test_backfill_fills_past_quarter_ends_and_recent_days(demo):

@@ -71,6 +71,7 @@ def test_query_count_does_not_grow_with_page_size(client_for, district, units):
             actor=None, uscc=code(1000 + n), name=f"批量企业{n:03d}", town=units["洛阳镇"]
         )
     client = client_for(district)
+    listed(client, page_size=50)  # the total ("共 N 条") is cached from here on
     counts = []
     for size in (20, 100):
         with CaptureQueriesContext(connection) as queries:
@@ -238,3 +239,23 @@ def test_the_edit_form_shows_the_registration_date_a_browser_can_read(client_for
     enterprise.save()
     page = client_for(hutang).get(reverse("enterprises:edit", args=[enterprise.pk]))
     assert 'type="date" name="registered_on" value="2018-03-01"' in page.content.decode()
+
+
+def test_the_total_follows_a_change_in_the_users_subtree(
+    client_for, district, units, django_capture_on_commit_callbacks
+):
+    """The list's total is cached; a new enterprise in a town below shows in it at once."""
+    from enterprises import services
+
+    client = client_for(district)
+
+    def total() -> int:
+        return client.get(reverse("enterprises:index")).context["page"].paginator.count
+
+    before = total()
+    assert total() == before  # served from the cache
+    with django_capture_on_commit_callbacks(execute=True):
+        services.create_enterprise(
+            actor=None, uscc=code(2001), name="新登记企业", town=units["洛阳镇"]
+        )
+    assert total() == before + 1
