@@ -573,3 +573,8 @@ def _selector_ms(plan) -> float:
 
 
 FIGURES.insert(FIGURES.index(snapshot_job), target_completion)
+
+# 20 concurrent sessions against gunicorn + PostgreSQL + Redis, each page against /healthz/.
+from bench.load import LOAD_FIGURES  # noqa: E402
+
+FIGURES += LOAD_FIGURES

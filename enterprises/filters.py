@@ -8,6 +8,7 @@ from django.db.models.expressions import RawSQL
 from core.dates import today
 from core.models import OrgUnit
 from core.scoping import VIEW
+from core.widgets import FastSelect, FastSelectMixin
 from cultivation import selectors as ladder
 from cultivation.choices import HonourType, Rung
 
@@ -15,7 +16,7 @@ from .choices import TechField
 from .models import Enterprise
 
 
-class YesNoAll(django_filters.widgets.BooleanWidget):
+class YesNoAll(FastSelectMixin, django_filters.widgets.BooleanWidget):
     """全部 / 是 / 否 instead of the default "未知" for no filter."""
 
     def __init__(self, attrs=None):
@@ -37,29 +38,71 @@ def scoped_units(request):
     return OrgUnit.objects.for_user(request.user, VIEW).filter(is_active=True).order_by("path")
 
 
+class _FetchedChoices(django_filters.fields.ModelChoiceIterator):
+    """The units a user may pick are a hundred or so: one plain query, kept on the field's
+    queryset. Django's default counts them and then streams them through a server-side
+    cursor — three round trips more on every render of the list."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        if self.field.null_label is not None:
+            yield (self.field.null_value, self.field.null_label)
+        for unit in self.field.queryset:
+            yield self.choice(unit)
+
+    def __len__(self):
+        extra = (self.field.empty_label is not None) + (self.field.null_label is not None)
+        return len(self.field.queryset) + extra
+
+
+class UnitChoiceField(django_filters.fields.ModelChoiceField):
+    iterator = _FetchedChoices
+
+
+class UnitFilter(django_filters.ModelChoiceFilter):
+    field_class = UnitChoiceField
+
+
 class EnterpriseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="名称或代码")
-    town = django_filters.ModelChoiceFilter(
-        queryset=scoped_units, method="in_unit", label="所属镇（园区）", empty_label="全部"
+    town = UnitFilter(
+        queryset=scoped_units,
+        method="in_unit",
+        label="所属镇（园区）",
+        empty_label="全部",
+        widget=FastSelect,
     )
     tech_field = django_filters.ChoiceFilter(
-        choices=TechField.choices, label="技术领域", empty_label="全部"
+        choices=TechField.choices, label="技术领域", empty_label="全部", widget=FastSelect
     )
     above_scale = django_filters.BooleanFilter(label="规上企业", widget=YesNoAll)
     uscc_warning = django_filters.BooleanFilter(
         method="checksum_warning", label="代码校验警告", widget=YesNoAll
     )
     rung = django_filters.ChoiceFilter(
-        choices=Rung.choices, method="by_rung", label="当前梯次", empty_label="全部"
+        choices=Rung.choices,
+        method="by_rung",
+        label="当前梯次",
+        empty_label="全部",
+        widget=FastSelect,
     )
     honour = django_filters.ChoiceFilter(
-        choices=HonourType.choices, method="by_honour", label="荣誉称号", empty_label="全部"
+        choices=HonourType.choices,
+        method="by_honour",
+        label="荣誉称号",
+        empty_label="全部",
+        widget=FastSelect,
     )
     valid_hte = django_filters.BooleanFilter(
         method="by_valid_hte", label="持有效高企证书", widget=YesNoAll
     )
     status = django_filters.ChoiceFilter(
-        choices=STATUS_CHOICES, method="by_status", label="状态", empty_label="有效（默认）"
+        choices=STATUS_CHOICES,
+        method="by_status",
+        label="状态",
+        empty_label="有效（默认）",
+        widget=FastSelect,
     )
     ordering = django_filters.OrderingFilter(
         fields=[
@@ -78,6 +121,7 @@ class EnterpriseFilter(django_filters.FilterSet):
         },
         label="排序",
         empty_label="默认（按名称）",
+        widget=FastSelect,
     )
 
     class Meta:

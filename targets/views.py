@@ -57,34 +57,30 @@ def plan_list(request):
 @login_required
 def plan_detail(request, pk):
     plan = _plan(request, pk)
-    result = selectors.cached_completion(plan, today())
     visible = visible_unit_ids(request.user)
     can_edit = can_change(request.user, plan)
-    context = {
-        "plan": plan,
-        "result": result,
-        "drillable": visible,  # units whose enterprises this user may list
-        "own_goals": [c for c in result.columns if not c.breakdown],
-        "can_edit": can_edit,
-    }
 
-    def render_table() -> str:
-        return render_to_string(
-            "targets/_table.html",
-            {
-                **context,
-                "rows": [row for row in result.rows if row.unit.pk in visible],  # a town: its own
-                "table_columns": [c for c in result.columns if c.breakdown],
-            },
-            request,
-        )
+    def render_results() -> str:
+        result = selectors.cached_completion(plan, today())
+        context = {
+            "plan": plan,
+            "result": result,
+            "drillable": visible,  # units whose enterprises this user may list
+            "own_goals": [c for c in result.columns if not c.breakdown],
+            "rows": [row for row in result.rows if row.unit.pk in visible],  # a town: its own
+            "table_columns": [c for c in result.columns if c.breakdown],
+            "can_edit": can_edit,
+        }
+        return render_to_string("targets/_results.html", context, request)
 
-    # Rendering 100 towns × 6 metrics costs more than reading them: the table's HTML is
-    # cached too, per plan, date, what this user may see and whether they may edit.
-    seen = scope_digest(visible)
-    key = f"targets:table:{plan.pk}:{result.on.isoformat()}:{seen}:{can_edit}"
-    html = fresh(key, selectors.completion_version(plan), render_table, selectors.CACHE_SECONDS)
-    return render(request, "targets/detail.html", {**context, "table": mark_safe(html)})
+    # Rendering 100 towns × 6 metrics costs more than computing them once: the cards and
+    # the table are cached as HTML, per plan, date, what this user may see and may edit.
+    on = ladder.as_of_in(plan.year, today())
+    key = f"targets:results:{plan.pk}:{on.isoformat()}:{scope_digest(visible)}:{can_edit}"
+    version = selectors.completion_version(plan)
+    html = fresh(key, version, render_results, selectors.CACHE_SECONDS)
+    context = {"plan": plan, "can_edit": can_edit, "results": mark_safe(html)}
+    return render(request, "targets/detail.html", context)
 
 
 @require_form_methods
