@@ -578,3 +578,9 @@ FIGURES.insert(FIGURES.index(snapshot_job), target_completion)
 from bench.load import LOAD_FIGURES  # noqa: E402
 
 FIGURES += LOAD_FIGURES
+
+# Pre-diagnosis kept per enterprise (cultivation.Prediagnosis): the closest block cold and
+# after a change.
+from bench.closest_figures import CLOSEST_FIGURES  # noqa: E402
+
+FIGURES += CLOSEST_FIGURES

@@ -187,3 +187,49 @@ class Honour(LadderRecord):
 
     def __str__(self):
         return f"{self.year}年{self.get_level_display()}{self.get_type_display()}"
+
+
+class Prediagnosis(models.Model):
+    """One enterprise's pre-diagnosis (预诊断) for an apply year, as of a date: what the
+    rankings read instead of diagnosing a whole district per request.
+
+    Derived data, never edited: filled lazily for what a ranking lacks (cultivation/
+    prediagnosis.py), marked stale by the change hook when a change log entry touches the
+    enterprise, refreshed by a task. A row counts only for its `as_of` (the diagnosis
+    depends on the date) and the rules version that computed it.
+    """
+
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name="企业",
+        on_delete=models.CASCADE,
+        related_name="prediagnoses",
+        db_index=False,  # the (enterprise, apply_year) constraint indexes it
+    )
+    apply_year = models.PositiveSmallIntegerField("申报年度")
+    as_of = models.DateField("判断日期")
+    rules = models.PositiveSmallIntegerField("规则版本")
+    stale = models.BooleanField("待刷新", default=False)
+    hte_verdict = models.CharField("高企结论", max_length=10)
+    # closeness, smaller = closer to passing: (#failing, #unknown, Σ relative gaps)
+    failing_count = models.PositiveSmallIntegerField("不符合项数")
+    unknown_count = models.PositiveSmallIntegerField("无法判断项数")
+    gap = models.DecimalField("相对差距合计", max_digits=40, decimal_places=30)
+    score_estimate = models.SmallIntegerField("估算得分")
+    summary = models.CharField("结论", max_length=200)
+    failing = models.JSONField("不符合的条件", default=list)
+    unknown = models.JSONField("无法判断的条件", default=list)
+    sme_verdict = models.CharField("科小结论", max_length=10)
+    computed_at = PortalTimeField("计算时间")
+
+    class Meta:
+        verbose_name = "预诊断结果"
+        verbose_name_plural = "预诊断结果"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "apply_year"], name="one_prediagnosis_per_year"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.apply_year}年预诊断（{self.as_of}）：{self.summary}"

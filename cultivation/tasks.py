@@ -28,6 +28,7 @@ from core.schedules import Schedule
 from core.selectors import districts
 from enterprises.models import Enterprise
 
+from . import prediagnosis
 from .selectors import expiring_certificates, valid_hte_ids
 
 ANNUAL_REPORT_DUE = (5, 31)  # 《高新技术企业认定管理办法》: 每年5月底前填报上一年度报表
@@ -153,6 +154,13 @@ NOTICE_JOBS = [
 def daily_notices(on: str | None = None) -> dict[str, int]:
     """Daily at 08:00; each job decides itself whether today is its day."""
     return run_jobs(NOTICE_JOBS, datetime.date.fromisoformat(on) if on else today())
+
+
+@shared_task(name="cultivation.refresh_prediagnoses")
+def refresh_prediagnoses(enterprise_ids: list[int]) -> int:
+    """Recompute the stale stored pre-diagnoses of these enterprises (queued by the change
+    hook, cultivation/prediagnosis.py on_change, once the change has committed)."""
+    return prediagnosis.refresh_prediagnoses(enterprise_ids=enterprise_ids)
 
 
 SCHEDULES = [

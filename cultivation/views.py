@@ -107,8 +107,13 @@ def stalled(request):
 def diagnosis_list(request):
     context = _context(request)
     year = year_param(request, prediagnosis.default_apply_year())
-    ranked = prediagnosis.closest_to_passing(_in_unit(request, context["unit"]), apply_year=year)
+    # Ranked from the stored results; only the page shown is diagnosed in full (its messages).
+    ranked = prediagnosis.ranked(_in_unit(request, context["unit"]), apply_year=year)
     page = paginate(request, ranked)
+    shown = page["page"]
+    shown.object_list = prediagnosis.results_for(
+        [row.enterprise for row in shown.object_list], apply_year=year
+    )
     return render(request, "cultivation/diagnosis_list.html", {**context, "year": year, **page})
 
 

@@ -3,6 +3,7 @@
 import datetime
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Max
 
 from core.choices import Action
@@ -144,6 +145,27 @@ def diff_with_previous(submission: Submission) -> dict:
         "removed": listed(before, before.keys() - now.keys()),
         "changed": sorted(changed, key=lambda c: c["name"]),
     }
+
+
+def approved_upload_enterprises(entries: list[ChangeLog]):
+    """cultivation.prediagnosis.TOUCHED_SOURCES: for each approval among the entries, the
+    enterprises its staged rows wrote (a subquery) and the year of their indicators."""
+    submission_type = ContentType.objects.get_for_model(Submission).pk
+    ids = {int(e.object_id) for e in entries if e.content_type_id == submission_type}
+    if not ids:
+        return []
+    approved = Submission.objects.filter(  # unscoped: the change log's own entries
+        pk__in=ids, status=SubmissionStatus.APPROVED, job__isnull=False
+    ).values_list("job_id", "period__year")
+    return [
+        (
+            Enterprise.objects.filter(  # unscoped: what the approval wrote
+                uscc__in=UploadRow.objects.filter(job_id=job_id).values("uscc")
+            ).values("pk"),
+            year,
+        )
+        for job_id, year in approved
+    ]
 
 
 def upload_history(instance) -> list[ChangeLog]:

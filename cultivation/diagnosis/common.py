@@ -215,21 +215,25 @@ class Diagnosis:
 
 
 class FigureTable:
-    """The enterprise's years, indexed by year; lookups report what is missing."""
+    """The enterprise's years, indexed by year; lookups report what is missing.
+
+    Hot: every check reads through it, tens of times per enterprise, for whole districts.
+    Each year is kept as its dataclass's field dict, so a lookup is two dict reads.
+    """
+
+    __slots__ = ("_by_year",)
 
     def __init__(self, years: Iterable[YearFigures]):
-        self._by_year: dict[int, YearFigures] = {}
+        self._by_year: dict[int, dict[str, Any]] = {}
         for figures in years:
             if figures.year in self._by_year:
                 raise ValueError(f"重复的年度数据：{figures.year}年")
-            self._by_year[figures.year] = figures
+            self._by_year[figures.year] = vars(figures)
 
     def get(self, year: int, name: str) -> Any:
         figures = self._by_year.get(year)
-        value = None if figures is None else getattr(figures, name)
-        if value is None:
-            return None
-        if name not in MONEY_FIELDS or isinstance(value, Decimal):
+        value = None if figures is None else figures[name]
+        if value is None or isinstance(value, Decimal) or name not in MONEY_FIELDS:
             return value
         return Decimal(str(value) if isinstance(value, float) else value)
 
@@ -239,12 +243,13 @@ class FigureTable:
         """Values for each (year, field) found, and the labels of those missing."""
         values: dict[tuple[int, str], Any] = {}
         missing: list[str] = []
-        for year, name in wanted:
-            value = self.get(year, name)
+        get = self.get
+        for key in wanted:
+            value = get(*key)
             if value is None:
-                missing.append(f"{year}年{FIELD_LABELS[name]}")
+                missing.append(f"{key[0]}年{FIELD_LABELS[key[1]]}")
             else:
-                values[(year, name)] = value
+                values[key] = value
         return values, missing
 
 
@@ -347,6 +352,8 @@ def score_totals(parts: Iterable[ScorePart]) -> tuple[int, int, int]:
 
 # --------------------------------------------------------------------------- numbers
 
+TENTH = Decimal("0.1")
+
 
 def ratio(part: Decimal | int, whole: Decimal | int) -> Decimal:
     """part ÷ whole; the caller guarantees whole > 0."""
@@ -355,7 +362,7 @@ def ratio(part: Decimal | int, whole: Decimal | int) -> Decimal:
 
 def ceil_tenth(value: Decimal) -> Decimal:
     """Round a shortfall up to 0.1, so closing the stated gap really is enough."""
-    return value.quantize(Decimal("0.1"), rounding=ROUND_CEILING)
+    return value.quantize(TENTH, rounding=ROUND_CEILING)
 
 
 def ceil_int(value: Decimal) -> int:
@@ -368,7 +375,7 @@ def fmt_pct(value: Decimal) -> str:
     Rounding down means a value just under a threshold never displays as the threshold
     (4.99 % shows as 4.9 %, not 5.0 %).
     """
-    return f"{(value * 100).quantize(Decimal('0.1'), rounding=ROUND_FLOOR)}%"
+    return f"{(value * 100).quantize(TENTH, rounding=ROUND_FLOOR)}%"
 
 
 def fmt_threshold(value: Decimal) -> str:
@@ -392,10 +399,15 @@ def dec_str(value: Decimal | None, places: int = 6) -> str | None:
     """JSON form of a Decimal: "676.0", "0.05" — no exponent, at most ``places`` decimals."""
     if value is None:
         return None
-    exponent = value.as_tuple().exponent  # an int for every finite Decimal
-    if isinstance(exponent, int) and exponent < -places:
-        value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_FLOOR)
-    return format(value, "f")
+    text = format(value, "f")  # a finite Decimal shows exactly -exponent decimals here
+    point = text.find(".")
+    if point >= 0 and len(text) - point - 1 > places:
+        value = value.quantize(_STEPS.get(places) or Decimal(1).scaleb(-places), ROUND_FLOOR)
+        text = format(value, "f")
+    return text
+
+
+_STEPS = {6: Decimal("0.000001")}
 
 
 def jsonable(value: Any) -> Any:

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from .common import (
     TECH_FIELDS,
+    TENTH,
     Condition,
     Diagnosis,
     FigureTable,
@@ -39,6 +40,7 @@ from .common import (
 ST_STAFF_MIN = Decimal("0.10")
 DOMESTIC_RD_MIN = Decimal("0.60")
 HIGHTECH_REVENUE_MIN = Decimal("0.60")
+ZERO = Decimal(0)
 SCORE_PASS_ABOVE = 70  # 创新能力评价得分须 > 70（即 ≥ 71）
 NO_YEARS = "无法判断：申报年度前尚无会计年度"
 
@@ -198,7 +200,13 @@ def _sums(
     values, missing = table.fetch([(y, n) for y in years for n in names])
     if missing:
         return {}, missing
-    return {n: sum((values[(y, n)] for y in years), Decimal(0)) for n in names}, []
+    totals = {}
+    for n in names:  # a plain loop: this runs four times per enterprise diagnosed
+        total = ZERO
+        for y in years:
+            total += values[(y, n)]
+        totals[n] = total
+    return totals, []
 
 
 def check_st_staff(table: FigureTable, req: Sequence[int]) -> Condition:
@@ -380,7 +388,7 @@ def achievements_part(table: FigureTable, req: Sequence[int]) -> ScorePart:
     average = Decimal(total) / len(req)
     low, high = achievement_band(average)
     numbers = {"total": total, "years": len(req), "average": dec_str(average)}
-    head = f"{period_label(len(req))}科技成果转化 {total} 项，年均 {average.quantize(Decimal('0.1'))} 项"
+    head = f"{period_label(len(req))}科技成果转化 {total} 项，年均 {average.quantize(TENTH)} 项"
     if high == 0:
         return exact_part(
             code, title, 0, max_points, f"{head}，不足 1 项，得 0 分", numbers=numbers
