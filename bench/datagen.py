@@ -7,7 +7,11 @@ bool, date, datetime, None); money is a str with two decimals, in 万元.
 
 import datetime
 import math
+import zlib
+from array import array
+from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from enterprises.models import INDICATOR_FIELDS
 from enterprises.uscc import with_check_digit
@@ -347,3 +351,206 @@ def _poisson(rng, lam: float) -> int:
         if p <= limit:
             return k
         k += 1
+
+
+# --- the province preset: 基准测试省 → 13 市 → 95 区/县 → 1,100 镇/街道, 500k enterprises -------
+
+PROVINCE_CODE = "980000"  # fictional (no real province is 98): codes, USCCs, numbers stay apart
+PROVINCE_SHAPE = (13, 95, 1100)  # cities, districts and counties, towns and 街道
+# Place names: two of these characters, unique among siblings (东陵市, 清河区, 白沙镇…).
+PLACE_CHARS = (
+    "东西南北安平宁远清河湖山江阳春华丰泰兴和新云川城林溪桥沙石泉金玉龙凤鹤松柏梅兰竹白青"
+    "黄港浦塘湾岭峰洲庄集坊埠临定昌吉德永盛长乐太仁义崇文武秀水月星台陵邑津渡岗"
+)
+PLACE_CHARS = "".join(dict.fromkeys(PLACE_CHARS))
+PROVINCE_REGION_SHARES = [("city", 6), ("city_full", 2), ("district", 2)]  # a name's region
+BLOOM_BITS = 1 << 25  # 4 MB: "seen before?" for 500k codes and names, ≈ 1.5 % false alarms
+
+
+@dataclass(frozen=True)
+class TownInfo:
+    """What an enterprise row needs to know about its town (and the town's district, city)."""
+
+    town_id: int
+    town: str
+    district: str
+    district_code: str  # 6 digits: the USCC's registration region
+    city: str
+    city_short: str
+    area_code: str  # telephone
+
+
+def _place(rng, taken: set[str]) -> str:
+    while True:
+        first, second = rng.sample(PLACE_CHARS, 2)
+        if first + second not in taken:
+            taken.add(first + second)
+            return first + second
+
+
+def province_tree(rng) -> list[tuple]:
+    """The org tree below the province: [(city name, short name, code, area code,
+    [(district name, kind, code, [(town name, kind, code)])])], sizes uneven (log-normal).
+
+    Pure function of `rng` (the caller gives a fixed one: the tree does not vary by seed)."""
+    n_cities, n_districts, n_towns = PROVINCE_SHAPE
+    per_city = _apportion_min(
+        n_districts, [rng.lognormvariate(0, 0.35) for _ in range(n_cities)], 3
+    )
+    per_district = _apportion_min(
+        n_towns, [rng.lognormvariate(0, 0.4) for _ in range(n_districts)], 4
+    )
+    cities: list[tuple] = []
+    names: set[str] = set()
+    d = 0
+    for c, n in enumerate(per_city, start=1):
+        short = _place(rng, names)
+        district_names: set[str] = set()
+        districts = []
+        for i in range(1, n + 1):
+            county = rng.random() < 0.35
+            name = _place(rng, district_names) + ("县" if county else "区")
+            code = f"{PROVINCE_CODE[:2]}{c:02d}{i:02d}"
+            town_names: set[str] = set()
+            towns = []
+            for t in range(1, per_district[d] + 1):
+                street = rng.random() < 0.3
+                town = _place(rng, town_names) + ("街道" if street else "镇")
+                towns.append((town, "subdistrict" if street else "town", f"{code}{t:03d}"))
+            districts.append((name, "county" if county else "district", code, towns))
+            d += 1
+        area = f"0{531 + c}"
+        cities.append((short + "市", short, f"{PROVINCE_CODE[:2]}{c:02d}00", area, districts))
+    return cities
+
+
+def _apportion_min(total: int, weights: list[float], minimum: int) -> list[int]:
+    """`total` split by `weights`, each part at least `minimum`."""
+    rest = _apportion(total - minimum * len(weights), weights)
+    return [minimum + n for n in rest]
+
+
+def province_sizes(towns: list[TownInfo], n_enterprises: int, rng) -> list[int]:
+    """Enterprises per town: uneven at every level (a few big cities, districts, towns);
+    every town gets some when there are at least as many enterprises as towns."""
+    city_w: dict[str, float] = {}
+    district_w: dict[str, float] = {}
+    weights = []
+    for info in towns:
+        city = city_w.setdefault(info.city, rng.lognormvariate(0, 0.5))
+        district = district_w.setdefault(info.district_code, rng.lognormvariate(0, 0.5))
+        weights.append(city * district * rng.lognormvariate(0, 0.8))
+    sizes = _apportion(n_enterprises, weights)
+    if n_enterprises >= len(towns):
+        # Towns left empty take one each from the biggest (no quadratic search: one sort).
+        empty = [i for i, size in enumerate(sizes) if size == 0]
+        donors = sorted(range(len(sizes)), key=sizes.__getitem__, reverse=True)
+        for i, donor in zip(empty, _cycle_donors(donors, sizes, len(empty)), strict=True):
+            sizes[donor] -= 1
+            sizes[i] = 1
+    return sizes
+
+
+def _cycle_donors(donors: list[int], sizes: list[int], needed: int) -> list[int]:
+    """`needed` donor indices, biggest towns first, none left below 2."""
+    picked: list[int] = []
+    left = dict.fromkeys(donors, 0)
+    while len(picked) < needed:
+        for donor in donors:
+            if len(picked) == needed:
+                break
+            if sizes[donor] - left[donor] >= 2:
+                left[donor] += 1
+                picked.append(donor)
+    return picked
+
+
+class Seen:
+    """A bounded "seen before?" set (one-hash Bloom filter over a fixed bitmap): no false
+    "new" answers, so uniqueness holds; a false "seen" only costs a re-draw."""
+
+    def __init__(self, bits: int = BLOOM_BITS):
+        self.mask, self.bitmap = bits - 1, bytearray(bits // 8)
+
+    def add(self, text: str) -> bool:
+        """Mark `text`; True if it may have been seen before (nothing marked then)."""
+        h = zlib.crc32(text.encode()) & self.mask
+        byte, bit = h >> 3, 1 << (h & 7)
+        if self.bitmap[byte] & bit:
+            return True
+        self.bitmap[byte] |= bit
+        return False
+
+
+def province_enterprise_rows(
+    towns: list[TownInfo],
+    sizes: list[int],
+    rng,
+    *,
+    last_registered_year: int,
+    now,
+    tally: Counter,
+) -> Iterator[tuple]:
+    """Enterprise rows (ENTERPRISE_COLUMNS) for the province, streamed: towns interleaved
+    (ids do not cluster by town or city), USCCs unique (each district's code is their
+    registration region; a body seen before is re-drawn), a name seen before re-drawn once.
+
+    Memory stays bounded whatever the count: one small int per enterprise (its town) and two
+    fixed bitmaps. `tally` counts rows ("rows") and wrong check digits ("bad")."""
+    town_of = array("H", (i for i, size in enumerate(sizes) for _ in range(size)))
+    rng.shuffle(town_of)
+    codes, names = Seen(), Seen()
+    regions = [r for r, _ in PROVINCE_REGION_SHARES]
+    region_weights = [w for _, w in PROVINCE_REGION_SHARES]
+    for index in town_of:
+        info = towns[index]
+        while True:
+            body = f"91{info.district_code}" + "".join(rng.choices(USCC_ALPHABET, k=9))
+            if not codes.add(body):
+                break
+        code = with_check_digit(body)
+        checksum_ok = rng.random() >= BAD_CHECKSUM_SHARE
+        if not checksum_ok:
+            code = body + rng.choice([c for c in USCC_ALPHABET if c != code[-1]])
+        field = rng.choices(TECH_CODES, TECH_WEIGHTS)[0]
+        _, words, subfields = TECH_FIELDS[field]
+        word, industry = rng.choice(words)
+        region = {
+            "city": info.city_short,
+            "city_full": info.city,
+            "district": info.district[:-1],
+        }[rng.choices(regions, region_weights)[0]]
+        name = region + "".join(rng.sample(ZIHAO_CHARS, 2)) + word + rng.choice(SUFFIXES)
+        if names.add(name):  # one more try, as in enterprise_rows
+            name = region + "".join(rng.sample(ZIHAO_CHARS, 2)) + word + rng.choice(SUFFIXES)
+            names.add(name)
+        road = f"{rng.choice(PROVINCE_ROADS)}{rng.randint(1, 999)}号"
+        if rng.random() < 0.6:
+            phone = f"{info.area_code}-8{rng.randrange(10**7):07d}"
+        else:
+            phone = f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
+        tally["rows"] += 1
+        tally["bad"] += not checksum_ok
+        yield (
+            code,
+            checksum_ok,
+            name,
+            info.town_id,
+            f"{info.city}{info.district}{info.town}{road}",
+            person_name(rng),
+            person_name(rng),
+            phone,
+            registered_on(rng, last_registered_year),
+            field,
+            rng.choice(subfields) if rng.random() < 0.6 else "",
+            industry,
+            rng.random() < ABOVE_SCALE_SHARE,
+            "",
+            True,
+            now,
+            now,
+        )
+
+
+PROVINCE_ROADS = [r for r in ROADS if r not in ("龙城大道", "常武路")]
+PROVINCE_ROADS += ["解放路", "建设路", "中山路", "和平路", "开发大道", "高新路", "园区路", "学府路"]

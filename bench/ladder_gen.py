@@ -95,8 +95,12 @@ def _day(rng, year: int, first_month: int, last_month: int) -> datetime.date:
 
 
 class LadderGen:
-    def __init__(self, rng, *, first_year: int, last_year: int, now):
+    def __init__(
+        self, rng, *, first_year: int, last_year: int, now, region="320499", cert_region="99"
+    ):
+        """`region`: the 区划 in 科小 numbers; `cert_region`: the province in 证书编号."""
         self.rng, self.first_year, self.last_year = rng, first_year, last_year
+        self.region, self.cert_region = region, cert_region
         self.tail = (SOURCE, "", now)  # TAIL's values
         self.cert_seq: Counter = Counter()
         self.sme_seq: Counter = Counter()
@@ -133,7 +137,7 @@ class LadderGen:
         for year in range(eval_from, self.last_year + 1):
             if rng.random() < EVALUATION_RATE[track]:
                 self.sme_seq[year] += 1
-                number = f"{year}320499{self.sme_seq[year]:06d}"  # 年度 + 区划 + 序号
+                number = f"{year}{self.region}{self.sme_seq[year]:06d}"  # 年度 + 区划 + 序号
                 self.rows.evaluations.append(
                     (enterprise_id, year, number, _day(rng, year, 3, 10), *self.tail)
                 )
@@ -272,7 +276,7 @@ class LadderGen:
         self.rows.certificates.append(
             (
                 enterprise_id,
-                f"GR{issued.year}99{self.cert_seq[issued.year]:06d}",
+                f"GR{issued.year}{self.cert_region}{self.cert_seq[issued.year]:06d}",
                 issued,
                 expires,
                 revoked,

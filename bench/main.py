@@ -9,8 +9,6 @@ import sys
 import time
 import traceback
 
-TOWNS, ENTERPRISES, YEARS = 100, 100_000, 10
-
 
 def ensure_database(url: str) -> str:
     """Create the benchmark database when missing (connecting to the `postgres` database)."""
@@ -73,12 +71,10 @@ def bench_context(requests: int):
     )
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="bench/run")
-    parser.add_argument("--reset", action="store_true", help="rebuild the dataset first")
-    parser.add_argument("--requests", type=int, default=30, help="timed requests per filter")
-    parser.add_argument("--only", action="append", help="run only this figure (repeatable)")
-    args = parser.parse_args(argv)
+def prepare_dataset(scale: str = "district", reset: bool = False) -> str:
+    """Database, Django, migrations, the scale's dataset (built or reused), fresh statistics;
+    returns the dataset line. DATABASE_URL names the database (bench/scale.py: use_scale)."""
+    from .scale import DATASETS
 
     name = ensure_database(os.environ["DATABASE_URL"])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "htportal.settings")
@@ -90,33 +86,56 @@ def main(argv=None) -> int:
 
     from enterprises.models import Enterprise, EnterpriseYear
 
-    from .figures import FIGURES
-
     started = time.perf_counter()
     call_command("migrate", interactive=False, verbosity=0)
     print(f"migrate: done [{time.perf_counter() - started:.1f} s]")
-    call_command(
-        "generate_scale_data",
-        towns=TOWNS,
-        enterprises=ENTERPRISES,
-        years=YEARS,
-        reset=args.reset,
-    )
+    call_command("generate_scale_data", **DATASETS[scale], reset=reset)
     with connection.cursor() as cursor:
         # Measure tables as autovacuum keeps them in production: earlier runs' upload
         # figures insert and delete thousands of rows, leaving dead tuples behind.
         cursor.execute("VACUUM ANALYZE")
         cursor.execute("SHOW server_version")
         server = cursor.fetchone()[0]
-    print(
+    return (
         f"dataset: {Enterprise.objects.count()} enterprises, "
         f"{EnterpriseYear.objects.count()} indicator rows "
         f"(PostgreSQL {server.split()[0]}, database {name}, "
         f"Python {sys.version.split()[0]}, Django {django.get_version()})"
     )
 
-    bench = bench_context(args.requests)
-    figures = [f for f in FIGURES if not args.only or f.__name__ in args.only]
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="bench/run")
+    parser.add_argument("--reset", action="store_true", help="rebuild the dataset first")
+    parser.add_argument("--requests", type=int, default=30, help="timed requests per filter")
+    parser.add_argument("--only", action="append", help="run only this figure (repeatable)")
+    parser.add_argument(
+        "--scale",
+        choices=["district", "province"],
+        default="district",
+        help="province: the 500k-enterprise 基准测试省 in its own database (bench/scale.py)",
+    )
+    parser.add_argument(
+        "--growth", action="store_true", help="the growth report, province ÷ district"
+    )
+    args = parser.parse_args(argv)
+
+    from . import scale
+
+    if args.growth:
+        return scale.run_growth(args)
+    scale.use_scale(args.scale)
+    print(prepare_dataset(args.scale, args.reset))
+    from .figures import FIGURES
+
+    if args.scale == "province":
+        bench = scale.province_context(args.requests)
+        # The upload figures work on 基准测试区's towns: district scale only.
+        figures = [f for f in FIGURES if f.__module__ != "bench.upload_figures"]
+    else:
+        bench = bench_context(args.requests)
+        figures = list(FIGURES)
+    figures = [f for f in figures if not args.only or f.__name__ in args.only]
     if args.only and len(figures) != len(set(args.only)):
         known = ", ".join(f.__name__ for f in FIGURES)
         raise SystemExit(f"unknown figure in --only {args.only}; known: {known}")

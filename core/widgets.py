@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 
 
@@ -20,30 +20,19 @@ class FastSelectMixin:
 
     def _render(self, template_name: str, context: dict, renderer: Any = None) -> SafeString:
         widget = context["widget"]
-        parts = [
-            format_html("<select name={}{}>", _quoted(widget["name"]), flatatt(widget["attrs"]))
-        ]
+        parts = [f'<select name="{escape(widget["name"])}"{flatatt(widget["attrs"])}>']
         for group, options, _index in widget["optgroups"]:
             if group:
-                parts.append(format_html("<optgroup label={}>", _quoted(group)))
+                parts.append(f'<optgroup label="{escape(group)}">')
             for option in options:
-                value = "" if option["value"] is None else str(option["value"])
-                parts.append(
-                    format_html(
-                        "<option value={}{}>{}</option>",
-                        _quoted(value),
-                        flatatt(option["attrs"]),
-                        option["label"],
-                    )
-                )
+                value = "" if option["value"] is None else option["value"]
+                extra = flatatt(option["attrs"]) if option["attrs"] else ""  # selected
+                label = conditional_escape(option["label"])
+                parts.append(f'<option value="{escape(value)}"{extra}>{label}</option>')
             if group:
                 parts.append("</optgroup>")
         parts.append("</select>")
-        return mark_safe("".join(parts))  # every piece above is escaped by format_html
-
-
-def _quoted(text: Any) -> SafeString:
-    return format_html('"{}"', text)
+        return mark_safe("".join(parts))  # names, values and labels escaped above
 
 
 class FastSelect(FastSelectMixin, forms.Select):
