@@ -41,13 +41,32 @@ def year_param(request, default: int | None = None, name: str = "year") -> int:
 
 def unit_choices(user, unit: OrgUnit) -> list[OrgUnit]:
     """Units the user may switch to on a page: their own and the children of the current one."""
-    own = user.unit if user.unit_id else None
-    options = {u.pk: u for u in [own, unit] if u is not None}
-    for child in unit.children.filter(is_active=True).order_by("order"):
+    return unit_nav(user, unit)[0]
+
+
+def unit_nav(user, unit: OrgUnit) -> tuple[list[OrgUnit], list[OrgUnit]]:
+    """(unit_choices, breadcrumb) in one scoped query: the units to switch to (the user's
+    own, the current one, its active children, its parent when visible) and the current
+    unit's visible ancestors from the top down, itself included."""
+    from django.db.models import Q
+
+    wanted = Q(pk__in=unit.lineage_ids) | Q(parent=unit, is_active=True)
+    if user.unit_id:
+        wanted |= Q(pk=user.unit_id)
+    found = {u.pk: u for u in OrgUnit.objects.for_user(user).filter(wanted)}
+    options = {pk: found[pk] for pk in (user.unit_id, unit.pk) if pk in found}
+    options.setdefault(unit.pk, unit)
+    for child in sorted((u for u in found.values() if u.parent_id == unit.pk), key=_order):
         options.setdefault(child.pk, child)
-    if unit.parent_id and OrgUnit.objects.for_user(user).filter(pk=unit.parent_id).exists():
-        options.setdefault(unit.parent_id, unit.parent)
-    return sorted(options.values(), key=lambda u: u.path)
+    if unit.parent_id in found:
+        options.setdefault(unit.parent_id, found[unit.parent_id])
+    lineage = set(unit.lineage_ids)
+    breadcrumb = sorted((u for u in found.values() if u.pk in lineage), key=lambda u: u.path)
+    return sorted(options.values(), key=lambda u: u.path), breadcrumb
+
+
+def _order(unit: OrgUnit) -> tuple:
+    return (unit.order, unit.path)
 
 
 class CachedCountPaginator(Paginator):

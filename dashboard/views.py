@@ -19,7 +19,7 @@ from core.cache import fresh
 from core.dates import today
 from core.http import AuthedRequest, require_safe
 from core.models import OrgUnit
-from core.params import unit_choices, unit_param, year_param
+from core.params import unit_nav, unit_param, year_param
 from core.scoping import can_write, scope_digest, visible_unit_ids
 
 from . import cache, selectors
@@ -91,6 +91,7 @@ def _body(request: AuthedRequest, unit: OrgUnit, year: int, visible: set[int]) -
 @login_required
 def page(request: AuthedRequest) -> HttpResponse:
     unit, year, visible = _scope(request)
+    units, breadcrumb = unit_nav(request.user, unit)
     query = f"?unit={unit.pk}&year={year}"
     return render(
         request,
@@ -98,10 +99,8 @@ def page(request: AuthedRequest) -> HttpResponse:
         {
             "unit": unit,
             "year": year,
-            "units": unit_choices(request.user, unit),
-            "breadcrumb": OrgUnit.objects.for_user(request.user)
-            .filter(pk__in=unit.lineage_ids)
-            .order_by("path"),
+            "units": units,
+            "breadcrumb": breadcrumb,
             "endpoints": {
                 name: reverse(f"dashboard:{name}") + query for name in selectors.ENDPOINTS
             },
