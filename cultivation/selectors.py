@@ -9,6 +9,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from core.dates import today
@@ -89,16 +90,25 @@ def count_by_child(ids: QuerySet, parent: OrgUnit, on: datetime.date) -> dict[in
     """{child unit id: count} for each child of `parent`, plus parent.id: the total.
 
     One grouped query whatever the number of towns; the roll-up to children happens on
-    the (few hundred) unit paths in Python.
+    the (few hundred) unit paths in Python. Grouped by town id, not path: the subtree's
+    spans are read per town (index-only, migration cultivation 0004) and each probed against
+    the id set, so a unit's count scales with its subtree, not with the database; the paths
+    for the roll-up come from one small query over the subtree's units.
     """
-    per_town = dict(
+    paths = _subtree_paths(parent)
+    per_town = (
         spans_on(on)
         .order_by()  # TownSpan's default ordering would join in every enterprise for nothing
         .filter(subtree_q(parent, "town"), enterprise_id__in=ids)
-        .values_list("town__path")
+        .values_list("town_id")
         .annotate(n=Count("enterprise_id", distinct=True))
     )
-    return _roll_up(per_town, parent)
+    return _roll_up({paths[town_id]: n for town_id, n in per_town}, parent)
+
+
+def _subtree_paths(parent: OrgUnit) -> dict[int, str]:
+    """{unit id: path} for `parent` and every unit below it."""
+    return dict(OrgUnit.objects.filter(subtree_q(parent, "")).values_list("id", "path"))
 
 
 def _roll_up(per_town: dict[str, int], parent: OrgUnit) -> dict[int, int]:
@@ -116,22 +126,36 @@ def _roll_up(per_town: dict[str, int], parent: OrgUnit) -> dict[int, int]:
 
 def application_outcomes(parent: OrgUnit, years, on: datetime.date) -> dict[int, tuple[int, int]]:
     """{child id (and parent id): (passed, decided)} applications in `years`, each counted
-    for the town its enterprise belonged to on `on` — one grouped query."""
-    span = "enterprise__town_spans__"
-    rows = (
-        Application.objects.filter(
-            Q(**{f"{span}start__isnull": True}) | Q(**{f"{span}start__lte": on}),
-            Q(**{f"{span}end__isnull": True}) | Q(**{f"{span}end__gte": on}),
-            subtree_q(parent, f"{span}town"),
-            year__in=list(years),
-            status__in=DECIDED,
-        )
-        .order_by()
-        .values_list(f"{span}town__path")
-        .annotate(
-            passed=Count("id", filter=Q(status=ApplicationStatus.PASSED)), decided=Count("id")
-        )
+    for the town its enterprise belonged to on `on` (once per span covering `on`) — one
+    grouped query.
+
+    Written in SQL because the ORM can only reach an application's spans through the
+    enterprise table (application → enterprise → spans), a join of every enterprise in the
+    database for nothing; here the applications meet the subtree's spans directly on
+    enterprise id, grouped by town id like `count_by_child`.
+    """
+    years = [int(year) for year in years]
+    statuses = [str(status) for status in DECIDED]
+    if not years or not statuses:
+        return {unit_id: (0, 0) for unit_id in _roll_up({}, parent)}
+    paths = _subtree_paths(parent)
+    towns, town_params = (
+        OrgUnit.objects.filter(subtree_q(parent, "")).values("id").query.sql_with_params()
     )
+    app, span = Application._meta.db_table, TownSpan._meta.db_table
+    sql = (
+        f"SELECT s.town_id, SUM(CASE WHEN a.status = %s THEN 1 ELSE 0 END), COUNT(*) "
+        f"FROM {app} a JOIN {span} s ON s.enterprise_id = a.enterprise_id "
+        f'WHERE (s.start IS NULL OR s.start <= %s) AND (s."end" IS NULL OR s."end" >= %s) '
+        f"AND s.town_id IN ({towns}) "
+        f"AND a.year IN ({', '.join(['%s'] * len(years))}) "
+        f"AND a.status IN ({', '.join(['%s'] * len(statuses))}) "
+        f"GROUP BY s.town_id"
+    )
+    params = [str(ApplicationStatus.PASSED), on, on, *town_params, *years, *statuses]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = [(paths[town_id], p, d) for town_id, p, d in cursor.fetchall()]
     passed = _roll_up({path: p for path, p, _ in rows}, parent)
     decided = _roll_up({path: d for path, _, d in rows}, parent)
     return {unit_id: (passed[unit_id], decided[unit_id]) for unit_id in decided}
