@@ -54,10 +54,15 @@ def _copy_text(value) -> str:
     return convert(value)
 
 
-def load_rows(model, columns: list[str], rows: Iterable[tuple]) -> int:
-    """Insert rows (tuples in `columns` order): COPY on PostgreSQL, executemany elsewhere."""
+def load_rows(
+    model, columns: list[str], rows: Iterable[tuple], *, numbers_from: int | None = None
+) -> int:
+    """Insert rows (tuples in `columns` order): COPY on PostgreSQL, executemany elsewhere.
+    `numbers_from`: from this column on, every value is None or a number (int, Decimal, or
+    as text: "12", "-1234.50" — nothing to escape), and text goes to COPY as it is: the bulk
+    of a quarterly upload's staged values, formatted without a call per value."""
     if connection.vendor == "postgresql":
-        return _copy(model, columns, rows)
+        return _copy(model, columns, rows, numbers_from)
     count, chunk = 0, []
     for row in rows:
         chunk.append(row)
@@ -75,13 +80,24 @@ class _CopySource:
     stores the first rows (on its own core) while Python formats — or the caller's generator
     still produces — the next ones."""
 
-    def __init__(self, rows: Iterable[tuple]):
-        self.rows, self.count = iter(rows), 0
+    def __init__(self, rows: Iterable[tuple], numbers_from: int | None = None):
+        self.rows, self.count, self.split = iter(rows), 0, numbers_from
+
+    def _line(self, row: tuple) -> str:
+        if self.split is None:
+            return "\t".join(map(_copy_text, row)) + "\n"
+        head = list(map(_copy_text, row[: self.split]))
+        tail = [
+            v if type(v) is str else "\\N" if v is None else _copy_text(v)
+            for v in row[self.split :]
+        ]
+        return "\t".join(head + tail) + "\n"
 
     def read(self, size: int) -> str:
         lines, length = [], 0
+        line_of = self._line
         for row in self.rows:
-            line = "\t".join(map(_copy_text, row)) + "\n"
+            line = line_of(row)
             lines.append(line)
             length += len(line)
             if length >= size:
@@ -90,8 +106,8 @@ class _CopySource:
         return "".join(lines)  # may pass `size` by one row: psycopg2 sends what it gets
 
 
-def _copy(model, columns, rows) -> int:
-    source = _CopySource(rows)
+def _copy(model, columns, rows, numbers_from: int | None = None) -> int:
+    source = _CopySource(rows, numbers_from)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:

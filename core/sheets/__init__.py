@@ -18,7 +18,9 @@ Nothing outside this package imports openpyxl, python_calamine, tablib or csv
 
 from .cells import (
     CellError,
+    canonical_column,
     canonical_number,
+    code_column,
     is_blank,
     nfkc,
     normalise_code,
@@ -34,6 +36,7 @@ from .cells import (
     parse_uscc,
     parse_year,
     shown,
+    text_column,
     text_key,
 )
 from .headers import header_key, is_ignored
@@ -99,8 +102,10 @@ __all__ = [
     "Table",
     "Workbook",
     "Worksheet",
+    "canonical_column",
     "canonical_number",
     "check_file",
+    "code_column",
     "column_letter",
     "csv_lines",
     "document_look",
@@ -135,6 +140,7 @@ __all__ = [
     "set_widths",
     "shown",
     "stream_row",
+    "text_column",
     "text_key",
     "text_width",
     "to_bytes",

@@ -14,7 +14,7 @@ import datetime
 import math
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -215,6 +215,63 @@ def canonical_number(value: Any, *, integer: bool, negative: bool = True) -> str
     if not negative and text is not None and text.startswith("-"):
         raise CellError(f"不能为负数（{shown(value)}）")
     return text
+
+
+_MISS = object()  # a cell the column-wise fast path leaves to the per-cell parser
+
+
+def canonical_column(
+    values: Sequence[Any], *, integer: bool, negative: bool = True
+) -> tuple[list[str | None], dict[int, CellError]]:
+    """canonical_number over a whole column at once: (texts, errors by index), a failed cell's
+    text None. Exactly canonical_number's results and messages; the usual cells — plain floats
+    in range and empty cells — are done in one comprehension without a call per cell beyond
+    the formatting (a 20k-row upload has 100 000 of them), the rest cell by cell."""
+    limit = FAST_LIMIT
+    low = -limit if negative else 0.0  # -0.0 is fine either way: it reads "0" / "0.00"
+    if integer:
+        texts = [
+            (str(int(v)) if v.is_integer() else _MISS)
+            if type(v) is float and low <= v < limit
+            else (None if v == "" else _MISS)
+            for v in values
+        ]
+    else:
+        texts = [
+            _float_text(v, False)
+            if type(v) is float and low <= v < limit
+            else (None if v == "" else _MISS)
+            for v in values
+        ]
+    errors: dict[int, CellError] = {}
+    if _MISS in texts:
+        for i, text in enumerate(texts):
+            if text is _MISS:
+                try:
+                    texts[i] = canonical_number(values[i], integer=integer, negative=negative)
+                except CellError as exc:
+                    texts[i], errors[i] = None, exc
+    return texts, errors  # type: ignore[return-value]  # no _MISS is left
+
+
+def code_column(values: Sequence[Any]) -> tuple[list[str], dict[int, CellError]]:
+    """parse_uscc over a whole column: (codes, errors by index), a failed cell's code ""."""
+    clean = _CLEAN_CODE.fullmatch
+    codes: list[Any] = [v if type(v) is str and clean(v) else _MISS for v in values]
+    errors: dict[int, CellError] = {}
+    if _MISS in codes:
+        for i, code in enumerate(codes):
+            if code is _MISS:
+                try:
+                    codes[i] = parse_uscc(values[i])
+                except CellError as exc:
+                    codes[i], errors[i] = "", exc
+    return codes, errors
+
+
+def text_column(values: Sequence[Any]) -> list[str]:
+    """parse_text over a whole column."""
+    return [v.strip() if type(v) is str else parse_text(v) for v in values]
 
 
 def _float_text(value: float, integer: bool) -> str | None:

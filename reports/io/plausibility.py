@@ -57,20 +57,22 @@ def _against_approved(
     if reference is None:
         return None
     new, old = float(text), float(reference)
-    label, when = _label(code), "本年已审核值" if same_year else f"{known.year - 1}年已审核值"
-    shown_new, shown_old = _shown(text), _shown(reference)
+    # The words are made only for a 提醒 (a few rows in a file), not for every value compared.
     if code in FLOW and same_year and new < old:
-        return f"{label}为 {shown_new}，低于{when} {shown_old}：本年累计数一般不会减少，请核对"
-    if max(new, old) < MIN_SIZE or old <= 0:
+        template = "{label}为 {new}，低于{when} {old}：本年累计数一般不会减少，请核对"
+    elif max(new, old) < MIN_SIZE or old <= 0:
         return None
-    if code == STAFF and abs(new - old) > old * STAFF_SHARE:
-        return f"{label}由{when} {shown_old} 变为 {shown_new}，变化超过一半，请核对"
-    if new > old * factor:
-        return f"{label}为 {shown_new}，是{when} {shown_old} 的 {new / old:.1f} 倍，请核对"
+    elif code == STAFF and abs(new - old) > old * STAFF_SHARE:
+        template = "{label}由{when} {old} 变为 {new}，变化超过一半，请核对"
+    elif new > old * factor:
+        template = f"{{label}}为 {{new}}，是{{when}} {{old}} 的 {new / old:.1f} 倍，请核对"
     # A year's first quarter is a fraction of last year's whole: only the same year's is low.
-    if new * factor < old and (same_year or code not in FLOW):
-        return f"{label}为 {shown_new}，不到{when} {shown_old} 的 1/{_shown(factor)}，请核对"
-    return None
+    elif new * factor < old and (same_year or code not in FLOW):
+        template = f"{{label}}为 {{new}}，不到{{when}} {{old}} 的 1/{_shown(factor)}，请核对"
+    else:
+        return None
+    when = "本年已审核值" if same_year else f"{known.year - 1}年已审核值"
+    return template.format(label=_label(code), new=_shown(text), old=_shown(reference), when=when)
 
 
 def _above_revenue(values: dict[str, str | None], known: Known) -> list[tuple[str, str]]:

@@ -19,7 +19,9 @@ from core.sheets import (
     FileRejected,
     Problem,
     Sheet,
+    canonical_column,
     canonical_number,
+    code_column,
     column_letter,
     header_key,
     is_blank,
@@ -29,8 +31,8 @@ from core.sheets import (
     parse_date,
     parse_money,
     parse_text,
-    parse_uscc,
     row_kind,
+    text_column,
 )
 from core.sheets.reading import HEADER_SEARCH_ROWS, Book
 from targets.selectors import reported_metrics
@@ -43,7 +45,7 @@ SUMMARY_HEADERS = {"code": "指标代码", "name": "指标名称", "value": "本
 Progress = Callable[[int, int], None]
 
 
-@dataclass
+@dataclass(slots=True)  # 100 000 of them in a big file
 class ParsedRow:
     row: int  # the row number Excel shows
     uscc: str  # normalised; "" if blank
@@ -202,6 +204,9 @@ def _stray_columns(sheet: str, row: int, texts: list[str], stray: dict[int, int]
     return warnings
 
 
+BLOCK_ROWS = 1000  # rows read, then parsed column by column, between progress reports
+
+
 def _read_rows(
     sheet: Sheet,
     first: int,
@@ -210,57 +215,91 @@ def _read_rows(
     problems: list[Problem],
     progress: Progress | None,
 ) -> _Rows:
+    """Sort the data area's lines into enterprise rows (parsed a block at a time, column by
+    column: _parse_block), 合计 rows, and blank or footer lines (skipped)."""
     uscc_at = next(i for c, i in positions.items() if c.code == "uscc")
+    at = list(positions.values())
     found = _Rows(stray={i: -1 for i in unknown})
     grid, total = sheet.rows, max(len(sheet.rows) - first, 0)
-    for index in range(first, len(grid)):
-        done = index - first
-        if progress and done and done % 1000 == 0:
-            progress(done, total)
-        line = grid[index]
-        cells = [line[i] if i < len(line) else "" for i in positions.values()]
-        if all(map(is_blank, cells)):
-            continue
-        code = line[uscc_at] if uscc_at < len(line) else ""
-        kind = None if isinstance(code, str) and code[:1].isascii() and code else row_kind(line)
-        if kind == "total":
-            found.totals.append(
-                (
-                    index + 1,
-                    parse_text(next(v for v in line if not is_blank(v))),
-                    _total_values(line, positions),
-                )
-            )
-        elif kind is None:
-            found.rows.append(_parse_row(sheet.name, index + 1, line, positions, problems))
-            for at, seen in found.stray.items():
-                if seen < 0 and at < len(line) and not is_blank(line[at]):
-                    found.stray[at] = index + 1
+    for start in range(first, len(grid), BLOCK_ROWS):
+        if progress and start > first:
+            progress(start - first, total)
+        block: list[tuple[int, list[Any]]] = []
+        for index in range(start, min(start + BLOCK_ROWS, len(grid))):
+            line = grid[index]
+            code = line[uscc_at] if uscc_at < len(line) else ""
+            # The usual line: a code typed in its column, so neither blank nor a 合计 row.
+            if not (isinstance(code, str) and code[:1].isascii() and code[:1].isalnum()):
+                kind = _line_kind(line, code, at)
+                if kind == "total":
+                    label = parse_text(next(v for v in line if not is_blank(v)))
+                    found.totals.append((index + 1, label, _total_values(line, positions)))
+                if kind is not None:
+                    continue
+            block.append((index + 1, line))
+            for stray, seen in found.stray.items():
+                if seen < 0 and stray < len(line) and not is_blank(line[stray]):
+                    found.stray[stray] = index + 1
+        found.rows += _parse_block(sheet.name, block, positions, problems)
     if progress:
         progress(total, total)
     return found
 
 
-def _parse_row(
-    sheet: str, number: int, line: list[Any], positions: dict[Column, int], problems: list[Problem]
-) -> ParsedRow:
-    def cell(at: int) -> Any:
-        return line[at] if at < len(line) else ""
+def _line_kind(line: list[Any], code: Any, at: list[int]) -> str | None:
+    """None for an enterprise row; "blank", "total" or "footer" for the lines skipped."""
+    if all(is_blank(line[i]) if i < len(line) else True for i in at):
+        return "blank"
+    return None if isinstance(code, str) and code[:1].isascii() and code else row_kind(line)
 
-    parsed = ParsedRow(number, "", "")
+
+def _parse_block(
+    sheet: str, block: list[tuple[int, list[Any]]], positions: dict[Column, int], problems
+) -> list[ParsedRow]:
+    """Enterprise rows, parsed column by column (core.sheets' *_column: the usual cells in one
+    comprehension each); a bad cell is a Problem, in row order, its value None."""
+    if not block:
+        return []
+    numbers = [number for number, _ in block]
+    usccs: list[str] = [""] * len(block)
+    names: list[str] = [""] * len(block)
+    codes, values = [], []
+    found: list[Problem] = []
     for column, at in positions.items():
-        try:
-            if column.code == "uscc":
-                parsed.uscc = parse_uscc(cell(at))
-            elif column.code == "name":
-                parsed.name = parse_text(cell(at))
-            else:
-                parsed.values[column.code] = parse_cell(cell(at), column)
-        except CellError as exc:
-            if column.code not in ("uscc", "name"):
-                parsed.values[column.code] = None
-            problems.append(Problem(sheet, number, column.header, str(exc)))
-    return parsed
+        cells = [line[at] if at < len(line) else "" for _, line in block]
+        errors: dict[int, CellError] = {}
+        if column.code == "uscc":
+            usccs, errors = code_column(cells)
+        elif column.code == "name":
+            names = text_column(cells)
+        elif column.kind in ("int", "money"):
+            negative = column.code == "net_assets"  # an insolvent enterprise's net assets
+            texts, errors = canonical_column(cells, integer=column.kind == "int", negative=negative)
+            codes.append(column.code)
+            values.append(texts)
+        else:
+            texts = []
+            for i, cell in enumerate(cells):
+                try:
+                    texts.append(parse_cell(cell, column))
+                except CellError as exc:
+                    texts.append(None)
+                    errors[i] = exc
+            codes.append(column.code)
+            values.append(texts)
+        found += [Problem(sheet, numbers[i], column.header, str(e)) for i, e in errors.items()]
+    if found:  # by row, and within a row by column (sort is stable)
+        problems += sorted(found, key=lambda p: p.row or 0)
+    return [
+        ParsedRow(number, uscc, name, dict(zip(codes, row, strict=True)))
+        for number, uscc, name, row in zip(
+            numbers,
+            usccs,
+            names,
+            zip(*values, strict=True) if values else [()] * len(block),
+            strict=True,
+        )
+    ]
 
 
 def _total_values(line: list[Any], positions: dict[Column, int]) -> dict[str, Any]:

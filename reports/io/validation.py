@@ -16,6 +16,7 @@ from decimal import Decimal
 from operator import mul
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import F, FilteredRelation, Q, TextField
 from django.db.models.functions import Cast
@@ -62,9 +63,14 @@ class Preview:
     staged_fields() order; the JSON kept with the job holds counts, samples and the problems, not the rows."""
 
     codes: list[str] = field(default_factory=list)  # the indicator columns the file carries
+    # The first SAMPLE_CREATES / SAMPLE_UPDATES only (what the page lists), counted in full:
+    # 85 000 create dicts would cost a big file's worker some 40 MB for nothing.
     creates: list[dict] = field(default_factory=list)  # {"row","uscc","name","values"}
     updates: list[dict] = field(default_factory=list)  # {..., "enterprise_id","changes"}
+    created: int = 0
+    updated: int = 0
     unchanged: int = 0
+    cleared: int = 0  # registry values the file leaves empty, which confirming clears
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     alerts: list[Problem] = field(default_factory=list)  # 提醒: plausibility.py
@@ -92,8 +98,8 @@ class Preview:
         return {
             "codes": self.codes,
             "counts": {
-                "created": len(self.creates),
-                "updated": len(self.updates),
+                "created": self.created,
+                "updated": self.updated,
                 "unchanged": self.unchanged,
                 "problems": len(self.problems),
                 "warnings": len(self.warnings),
@@ -151,11 +157,11 @@ def _registry(codes: list[str], user, unit, year: int, fields: list[str]):
         convert = None
     else:  # SQLite's CAST of a decimal gives "1234.5": format in Python
         texts, convert = {f"{w}_{f}": F(f"{w}__{f}") for w, f in columns}, _db_text
-    mine = mine.annotate(**texts)
+    found = mine.annotate(**texts).values_list("uscc", "id", "name", "is_active", *texts)
+    # Texts need no converter: the cursor's rows as they are, without the ORM's work per row.
+    lines = _raw_rows(found) if convert is None else list(found)
     n = len(fields)
-    for uscc, pk, name, is_active, *values in mine.values_list(
-        "uscc", "id", "name", "is_active", *texts
-    ):
+    for uscc, pk, name, is_active, *values in lines:
         if uscc in wanted:
             known[uscc] = (pk, name, is_active, True)
             both = list(map(convert, values)) if convert else values
@@ -170,6 +176,16 @@ def _registry(codes: list[str], user, unit, year: int, fields: list[str]):
         for uscc, pk, name, is_active in rows.values_list("uscc", "id", "name", "is_active"):
             known[uscc] = (pk, name, is_active, False)
     return known, current
+
+
+def _raw_rows(queryset) -> list[tuple]:
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # nothing the user may change: no query at all
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _db_text(value) -> str | None:
@@ -199,9 +215,8 @@ def validate_upload(parsed: ParsedUpload, *, period, unit, user, stage=None) -> 
         pass
     for found in (preview.problems, preview.warnings):  # the data sheet's first, in row order
         found.sort(key=lambda p: (p.sheet != parsed.sheet, p.sheet, p.row or 0))
-    cleared = sum(new is None for u in preview.updates for _, new in u["changes"].values())
-    if cleared:
-        message = f"共有 {cleared} 个已有数值在上传文件中为空，确认后将被清空，请核对"
+    if preview.cleared:
+        message = f"共有 {preview.cleared} 个已有数值在上传文件中为空，确认后将被清空，请核对"
         preview.warnings.append(Problem(parsed.sheet, None, "", message))
     return preview
 
@@ -292,25 +307,30 @@ def _describe(preview: Preview, row, uscc: str, entry, values: list, was: list) 
     """What the preview lists for an accepted row: a create, an update (old → new) or neither."""
     codes = preview.codes
     if entry is None:
-        values_by_code = dict(zip(codes, values, strict=True))
-        preview.creates.append(
-            {"row": row.row, "uscc": uscc, "name": row.name, "values": values_by_code}
-        )
+        preview.created += 1
+        if len(preview.creates) < SAMPLE_CREATES:
+            values_by_code = dict(zip(codes, values, strict=True))
+            preview.creates.append(
+                {"row": row.row, "uscc": uscc, "name": row.name, "values": values_by_code}
+            )
         return
     enterprise_id, name, *_ = entry
     changes = {c: [w, v] for c, v, w in zip(codes, values, was, strict=True) if v != w}
     if not changes:
         preview.unchanged += 1
         return
-    preview.updates.append(
-        {
-            "row": row.row,
-            "uscc": uscc,
-            "name": name,
-            "enterprise_id": enterprise_id,
-            "changes": changes,
-        }
-    )
+    preview.updated += 1
+    preview.cleared += sum(new is None for _, new in changes.values())
+    if len(preview.updates) < SAMPLE_UPDATES:
+        preview.updates.append(
+            {
+                "row": row.row,
+                "uscc": uscc,
+                "name": name,
+                "enterprise_id": enterprise_id,
+                "changes": changes,
+            }
+        )
 
 
 def _check_pairs(sheet, row, old: dict, codes: list[str], year: int) -> list[Problem]:

@@ -54,3 +54,29 @@ def test_uuids_booleans_decimals_and_counts_survive(units):
         (3, "A" * 18, "甲", False, 12, Decimal("-1234.50")),
         (4, "B" * 18, "", True, None, Decimal("0.00")),
     ]
+
+
+def test_number_columns_go_as_they_are_in_any_form(units):
+    # numbers_from: the staged upload's values — canonical texts, or the demo's ints and
+    # Decimals, or None — after columns that still need escaping.
+    period = ReportingPeriod.objects.create(
+        unit=units["武进区"],
+        year=2019,
+        quarter=1,
+        window_start=datetime.date(2019, 4, 1),
+        deadline=datetime.date(2019, 4, 15),
+    )
+    job = UploadJob.objects.create(period=period, unit=units["湖塘镇"], file_name="x.xlsx")
+    columns = ["job_id", "row", "uscc", "name", "checksum_ok", "staff_total", "sales_revenue"]
+    rows = [
+        (job.pk, 3, "A" * 18, AWKWARD, False, "12", "-1234.50"),
+        (job.pk, 4, "B" * 18, "", True, None, Decimal("0.00")),
+        (job.pk, 5, "C" * 18, "乙", True, 7, None),
+    ]
+    assert load_rows(UploadRow, columns, rows, numbers_from=5) == 3
+    found = UploadRow.objects.filter(job=job).order_by("row")
+    assert list(found.values_list(*columns[1:])) == [
+        (3, "A" * 18, AWKWARD, False, 12, Decimal("-1234.50")),
+        (4, "B" * 18, "", True, None, Decimal("0.00")),
+        (5, "C" * 18, "乙", True, 7, None),
+    ]

@@ -352,3 +352,43 @@ def test_formula_like_text_is_prefixed_in_csv():
         "'@SUM(1)",
         "'-2+3+cmd|x",
     ]
+
+
+# --- whole columns at once (the quarterly upload's reader) ---------------------------------------
+
+ODD_CELLS = [
+    15080.79, 225.0, 100.025, -0.0, -3.0, -0.004, 12.0, 12.5, 1e12, 1e15, float("nan"),
+    float("inf"), 0.1 + 0.2, "", None, "  ", "—", "1,234.5", "１２３", "12人", "30万元", "abc",
+    True, 7, -7, datetime.date(2019, 3, 5), "-5",
+]  # fmt: skip
+
+
+def per_cell(parse, values):
+    texts, errors = [], {}
+    for i, value in enumerate(values):
+        try:
+            texts.append(parse(value))
+        except CellError as exc:
+            texts.append(None)
+            errors[i] = str(exc)
+    return texts, errors
+
+
+@pytest.mark.parametrize("negative", [True, False])
+@pytest.mark.parametrize("integer", [True, False])
+def test_a_column_reads_exactly_as_its_cells_one_by_one(integer, negative):
+    texts, errors = sheets.canonical_column(ODD_CELLS, integer=integer, negative=negative)
+    expected = per_cell(
+        lambda v: sheets.canonical_number(v, integer=integer, negative=negative), ODD_CELLS
+    )
+    assert (texts, {i: str(e) for i, e in errors.items()}) == expected
+    assert errors  # the odd ones are refused with their messages, not passed through
+
+
+def test_a_code_column_reads_as_its_cells_one_by_one():
+    values = ["91320412MA1MXXXX0X", " 91320412ma1mxxxx0x ", "９１３２", "", None, 9.1e17, 12.0]
+    codes, errors = sheets.code_column(values)
+    expected_codes, expected_errors = per_cell(sheets.parse_uscc, values)
+    assert codes == [c if c is not None else "" for c in expected_codes]
+    assert {i: str(e) for i, e in errors.items()} == expected_errors == {5: expected_errors[5]}
+    assert sheets.text_column([" 甲 ", "", None, 12.0]) == ["甲", "", "", "12"]

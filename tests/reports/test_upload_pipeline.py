@@ -423,7 +423,8 @@ def test_large_file_and_progress(run, period, hutang_unit, hutang, django_assert
     # the period's units (whom the title names), the unit's enterprises, the file's other codes
     with django_assert_max_num_queries(3):
         preview = validate_upload(parsed, period=period, unit=hutang_unit, user=hutang)
-    assert preview.problems == [] and len(preview.creates) == 2000
+    assert preview.problems == [] and preview.created == 2000 and len(preview.staged) == 2000
+    assert len(preview.creates) == SAMPLE_CREATES  # the samples the page lists, no more kept
     assert preview.creates[0]["uscc"] == code(1000) and preview.creates[0]["row"] == 3
 
 
@@ -452,3 +453,33 @@ def test_content_decides_the_kind_not_the_extension(run, year_2019):  # noqa: F8
     }
     data = (FILES / "quarterly.xls").read_bytes()
     assert run(data, "其实是xls.xlsx").problems == []
+
+
+def test_a_long_file_read_in_blocks_names_every_bad_cell_in_row_order(period, run):  # noqa: F811
+    # Rows are parsed a block (reading.BLOCK_ROWS) at a time, column by column: the problems
+    # still come row by row, left to right, each with its sheet, row and column.
+    from reports.io.reading import BLOCK_ROWS
+
+    rows = big_rows(BLOCK_ROWS * 2 + 50)
+    rows[10][2], rows[10][4] = "十二", "abc"  # row 13: 职工总数 and 销售收入
+    rows[BLOCK_ROWS + 5][3] = -1  # 科技人员数 in the second block
+    rows[BLOCK_ROWS + 5][0] = "123"  # and its code
+    rows[2 * BLOCK_ROWS + 1].insert(1, "合计")  # a 合计 row in the third block: skipped
+    rows[2 * BLOCK_ROWS + 1][0] = ""
+    seen = []
+    parsed = parse(xlsx(rows), period=period, progress=lambda done, total: seen.append(done))
+    assert len(parsed.rows) == len(rows) - 1
+    assert [(p.sheet, p.row, p.column) for p in parsed.problems] == [
+        (DATA_SHEET, 13, "职工总数"),
+        (DATA_SHEET, 13, "销售收入（万元）"),
+        (DATA_SHEET, BLOCK_ROWS + 8, "科技人员数"),
+    ]
+    assert str(parsed.problems[0]) == f"{DATA_SHEET} 第13行【职工总数】：“十二”不是有效的数字"
+    assert seen == [BLOCK_ROWS, 2 * BLOCK_ROWS, len(rows)]
+    preview = run(xlsx(rows))
+    assert [(p.row, p.column) for p in preview.problems][:4] == [
+        (13, "职工总数"),
+        (13, "销售收入（万元）"),
+        (BLOCK_ROWS + 8, "科技人员数"),
+        (BLOCK_ROWS + 8, "统一社会信用代码"),  # the cells' problems first, as before
+    ]
