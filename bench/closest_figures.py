@@ -7,7 +7,7 @@ Prediagnosis): the first request after a change to a few enterprises, and after 
 
 import statistics
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 from bench.figures import DASHBOARD_YEAR, Bench, Result
@@ -130,4 +130,4 @@ def closest_cold(bench: Bench) -> Iterator[Result]:
     )
 
 
-CLOSEST_FIGURES = [closest_cold, closest_after_change]
+CLOSEST_FIGURES: list[Callable[[Bench], Iterator[Result]]] = [closest_cold, closest_after_change]
