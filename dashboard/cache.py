@@ -27,6 +27,8 @@ from core.models import OrgUnit
 CACHE_SECONDS = 26 * 60 * 60
 HERE = Path(__file__).resolve().parent
 
+# Ladder records are logged on their enterprise (cultivation/services.py), so their changes
+# move the "enterprises" counters: whatever reads the ladder must name both domains.
 LADDER = ("cultivation", "enterprises", "core")
 # What each block reads, by domain (the app whose rows it counts).
 DOMAINS: dict[str, tuple[str, ...]] = {
