@@ -300,48 +300,60 @@ DASHBOARD_ENDPOINTS = ["summary", "ranking", "trend", "funnel", "expiring", "mis
 SNAPSHOT_YEARS = range(DASHBOARD_YEAR - 9, DASHBOARD_YEAR + 1)  # 10 years of quarter ends
 
 
-def _dashboard_setup(bench: Bench):
-    """A 2018 plan for the bench district (targets spread around the actuals, so every status
-    shows) and 10 years of quarter-end snapshots; both kept for the next run."""
+PLAN_BREAKDOWN = ["baseline_valid_hte", "renewal_applications", "first_applications"]
+PLAN_BREAKDOWN.append("applications")
+PLAN_OWN_GOALS = ["new_hte", "valid_hte"]
+
+
+def ensure_plan(unit, year: int = DASHBOARD_YEAR):
+    """`unit`'s plan for `year` at any level, made when missing: each child's targets around
+    its actual (so every status shows), summing to the unit's; the unit's own goals 10–40 %
+    over its actual."""
     import random
     from decimal import Decimal
 
-    from core.dates import quarter_ends
     from cultivation.selectors import metric_counts
-    from dashboard.models import Snapshot
-    from dashboard.services import take_snapshots
     from targets import services
     from targets.models import Metric, TargetPlan
 
+    plan = TargetPlan.objects.filter(unit=unit, year=year).first()
+    if plan is not None:
+        return plan
+    metrics = {m.code: m for m in Metric.objects.all()}
+    plan = services.create_plan(
+        actor=None,
+        unit=unit,
+        year=year,
+        title=f"{year}年{unit.name}目标任务（驾驶舱基准）",
+        columns=[(metrics[code], "") for code in PLAN_BREAKDOWN],
+        own_goals=[metrics[code] for code in PLAN_OWN_GOALS],
+    )
+    rng, cells = random.Random(year), {}
+    for code in [*PLAN_BREAKDOWN, *PLAN_OWN_GOALS]:
+        metric = metrics[code]
+        counts = metric_counts(metric.ladder_metric, year - 1 if metric.baseline else year, unit)
+        total = counts.pop(unit.pk)
+        if code in PLAN_BREAKDOWN:
+            for child_id, actual in counts.items():
+                factor = 1 if metric.baseline else rng.uniform(0.9, 1.6)
+                cells[(metric.pk, child_id)] = Decimal(max(1, round(actual * factor)))
+            total = sum(cells[(metric.pk, child_id)] for child_id in counts)
+        else:
+            total = Decimal(round(total * rng.uniform(1.1, 1.4)))
+        cells[(metric.pk, unit.pk)] = Decimal(total)
+    services.set_values(actor=None, plan=plan, cells=cells, note="基准测试")
+    return plan
+
+
+def _dashboard_setup(bench: Bench):
+    """A 2018 plan for the bench district (targets spread around the actuals, so every status
+    shows) and 10 years of quarter-end snapshots; both kept for the next run."""
+    from core.dates import quarter_ends
+    from dashboard.models import Snapshot
+    from dashboard.services import take_snapshots
+
     district = bench.district
-    plan = TargetPlan.objects.filter(unit=district, year=DASHBOARD_YEAR).first()
-    if plan is None:
-        metrics = {m.code: m for m in Metric.objects.all()}
-        breakdown = ["baseline_valid_hte", "renewal_applications", "first_applications"]
-        breakdown.append("applications")
-        plan = services.create_plan(
-            actor=None,
-            unit=district,
-            year=DASHBOARD_YEAR,
-            title=f"{DASHBOARD_YEAR}年基准测试区目标任务（驾驶舱基准）",
-            columns=[(metrics[code], "") for code in breakdown],
-            own_goals=[metrics["new_hte"], metrics["valid_hte"]],
-        )
-        rng, cells = random.Random(2018), {}
-        for code in [*breakdown, "new_hte", "valid_hte"]:
-            metric = metrics[code]
-            year = DASHBOARD_YEAR - 1 if metric.baseline else DASHBOARD_YEAR
-            counts = metric_counts(metric.ladder_metric, year, district)
-            total = counts.pop(district.pk)
-            if code in breakdown:  # towns' targets around their actuals; the total adds up
-                for unit_id, actual in counts.items():
-                    factor = 1 if metric.baseline else rng.uniform(0.9, 1.6)
-                    cells[(metric.pk, unit_id)] = Decimal(max(1, round(actual * factor)))
-                total = sum(cells[(metric.pk, unit_id)] for unit_id in counts)
-            else:  # the district's own goals
-                total = Decimal(round(total * rng.uniform(1.1, 1.4)))
-            cells[(metric.pk, district.pk)] = Decimal(total)
-        services.set_values(actor=None, plan=plan, cells=cells, note="基准测试")
+    plan = ensure_plan(district)
     dates = [d for year in SNAPSHOT_YEARS for d in quarter_ends(year)]
     have = set(
         Snapshot.objects.filter(unit=district, date__in=dates).values_list("date", flat=True)
@@ -517,7 +529,7 @@ def target_completion(bench: Bench) -> Iterator[Result]:
     label = f"target completion page ({towns} towns × {plan.plan_metrics.count()} metrics)"
     page = bench.get(url).content.decode()
     child = bench.district.children.order_by("order", "path").first()
-    if child is None or child.name not in page:  # a placeholder would time nicely, prove nothing
+    if child is None or child.label not in page:  # a placeholder would time nicely, prove nothing
         raise RuntimeError(f"{url} does not list {child}")
     colds = []
     for _ in range(5):

@@ -28,13 +28,11 @@ import argparse
 import datetime
 import json
 import os
-import random
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
 
 DASHBOARD_YEAR = 2018
@@ -86,48 +84,6 @@ def staff_user(username: str, unit):
     return user
 
 
-PLAN_BREAKDOWN = ["baseline_valid_hte", "renewal_applications", "first_applications"]
-PLAN_BREAKDOWN.append("applications")
-PLAN_OWN_GOALS = ["new_hte", "valid_hte"]
-
-
-def ensure_plan(unit, year: int = DASHBOARD_YEAR):
-    """`unit`'s plan for `year`, made when missing as bench/figures.py's `_dashboard_setup`
-    makes the district's (the same metrics; each child's targets around its actual, summing
-    to the unit's; the unit's own goals 10–40 % over its actual), for a unit at any level."""
-    from cultivation.selectors import metric_counts
-    from targets import services
-    from targets.models import Metric, TargetPlan
-
-    plan = TargetPlan.objects.filter(unit=unit, year=year).first()
-    if plan is not None:
-        return plan
-    metrics = {m.code: m for m in Metric.objects.all()}
-    plan = services.create_plan(
-        actor=None,
-        unit=unit,
-        year=year,
-        title=f"{year}年{unit.name}目标任务（驾驶舱基准）",
-        columns=[(metrics[code], "") for code in PLAN_BREAKDOWN],
-        own_goals=[metrics[code] for code in PLAN_OWN_GOALS],
-    )
-    rng, cells = random.Random(year), {}
-    for code in [*PLAN_BREAKDOWN, *PLAN_OWN_GOALS]:
-        metric = metrics[code]
-        counts = metric_counts(metric.ladder_metric, year - 1 if metric.baseline else year, unit)
-        total = counts.pop(unit.pk)
-        if code in PLAN_BREAKDOWN:
-            for child_id, actual in counts.items():
-                factor = 1 if metric.baseline else rng.uniform(0.9, 1.6)
-                cells[(metric.pk, child_id)] = Decimal(max(1, round(actual * factor)))
-            total = sum(cells[(metric.pk, child_id)] for child_id in counts)
-        else:
-            total = Decimal(round(total * rng.uniform(1.1, 1.4)))
-        cells[(metric.pk, unit.pk)] = Decimal(total)
-    services.set_values(actor=None, plan=plan, cells=cells, note="基准测试")
-    return plan
-
-
 def province_units():
     """(基准测试省, its biggest district by enterprises)."""
     from django.db.models import Count
@@ -159,7 +115,7 @@ def province_context(requests: int):
     from . import figures
 
     province, district = province_units()
-    ensure_plan(province)
+    figures.ensure_plan(province)
     enterprises = Enterprise.objects.in_unit(province)
     sample = enterprises.order_by("id")[enterprises.count() // 2]
     city = sample.town.parent.parent
@@ -197,7 +153,7 @@ def measure_unit(label: str, unit, user, requests: int) -> dict:
     from cultivation.selectors import count_by_child, valid_hte_ids
     from enterprises.models import Enterprise
 
-    from .figures import Bench, timed_ms
+    from .figures import Bench, ensure_plan, timed_ms
 
     plan = ensure_plan(unit)
     bench = Bench(
