@@ -11,7 +11,7 @@ Administrators see everything. A user without a unit sees nothing.
 - `can_change(user, obj)` — the one answer to "may this user change this object";
 - `get_for_user_or_404` / `get_for_change` — single objects for views: another town's object
   is a 404, never a hint; a visible object the user may not change is a clear 403;
-- `ScopedViewSet` — the API's base: every endpoint's queryset is the user's scope.
+- the API's base viewsets (core/api/base.py) take every queryset through `for_user`.
 
 Tests in tests/core/test_scoping.py prove the rule for every persona, and
 tests/core/test_layout.py that views, APIs, exports and tasks do not go around it.
@@ -25,7 +25,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
-from rest_framework import viewsets
 
 VIEW = "view"
 CHANGE = "change"
@@ -139,12 +138,3 @@ def ensure_unit_in_scope(user: Any, unit: Any, action: str = CHANGE) -> None:
         ensure_in_scope(user, unit, action)
     except PermissionDenied:
         raise PermissionDenied(f"单位“{unit}”不在您的权限范围内。") from None
-
-
-class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
-    """Base of every API endpoint over a scoped model: its queryset is the requesting user's
-    scope of `queryset`, so an object outside it is a 404 like on the pages."""
-
-    def get_queryset(self) -> Any:
-        queryset: Any = super().get_queryset()
-        return queryset.for_user(self.request.user, VIEW)

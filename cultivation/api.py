@@ -1,23 +1,24 @@
 """REST endpoints for the ladder: counts per unit for any registered metric, and the records."""
 
 from django.http import Http404
+from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import router
+from core.api.base import ScopedViewSet
+from core.api.registry import paths, router
 from core.dates import today
 from core.params import unit_param, year_param
-from core.scoping import ScopedViewSet
 
 from . import selectors
 from .models import Application, Certificate
 
 
 class LadderCountsView(APIView):
-    """GET /api/ladder/counts/?metric=valid_hte&year=2019&unit=<id> → per child unit and total."""
+    """GET /api/v1/ladder-counts/?metric=valid_hte&year=2019&unit=<id> → per child unit and total."""
 
     @extend_schema(
         parameters=[
@@ -98,3 +99,5 @@ class ApplicationViewSet(ScopedViewSet):
 
 router.register("certificates", CertificateViewSet, basename="certificate")
 router.register("applications", ApplicationViewSet, basename="application")
+
+paths.append(path("ladder-counts/", LadderCountsView.as_view(), name="ladder-counts"))

@@ -2,8 +2,8 @@
 
 from rest_framework import serializers
 
-from core.api import router
-from core.scoping import ScopedViewSet
+from core.api.base import ScopedViewSet
+from core.api.registry import router
 
 from .filters import EnterpriseFilter
 from .models import INDICATOR_FIELDS, Enterprise, EnterpriseYear

@@ -1,12 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView
 
-import cultivation.api
-import enterprises.api  # noqa: F401  (each registers its endpoints on the router)
-import targets.api  # noqa: F401
-from core.api import router
+from core.api.legacy import old_api_address
 
 admin.site.site_header = "高企培育管理平台 · 系统管理"
 admin.site.site_title = "高企培育管理平台"
@@ -26,8 +22,8 @@ urlpatterns = [
         r"^reports/(?P<rest>(?:dashboard|bulletins)/.*)$",
         RedirectView.as_view(url="/%(rest)s", query_string=True, permanent=True),
     ),
-    path("api/ladder/counts/", cultivation.api.LadderCountsView.as_view(), name="ladder-counts"),
-    path("api/", include(router.urls)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/", include("core.api.urls")),
+    # The unversioned, read-only API of 2019 (/api/enterprises/…): its GETs move for good.
+    re_path(r"^api/(?!v1/)(?P<rest>.*)$", old_api_address),
     path("admin/", admin.site.urls),
 ]

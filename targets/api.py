@@ -4,9 +4,10 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api import router
+from core.api.base import ScopedViewSet
+from core.api.registry import router
 from core.dates import today
-from core.scoping import ScopedViewSet, visible_unit_ids
+from core.scoping import visible_unit_ids
 
 from . import selectors
 from .models import TargetPlan

@@ -151,5 +151,24 @@ def client_for(client):
     return login
 
 
+@pytest.fixture
+def api_for():
+    """api_for(user) → a DRF test client that signs every request with a fresh personal
+    token of `user` (Authorization: Bearer …), as an integrator's script would; api_for(None)
+    → one with no credentials."""
+    from rest_framework.test import APIClient
+
+    from core.services import create_api_token
+
+    def client(user):
+        api = APIClient()
+        if user is not None:
+            _, key = create_api_token(actor=user, user=user, name="测试")
+            api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+        return api
+
+    return client
+
+
 # The small registry (3 enterprises in 湖塘镇, 2 in 牛塘镇, 1 in 高新区) for every app's tests.
 from tests.enterprises.conftest import registry  # noqa: E402, F401

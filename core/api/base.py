@@ -1,0 +1,227 @@
+"""The API's conventions, in one place: pagination, the error shape, the documented error
+statuses, optimistic concurrency (ETag / If-Match), scoped writes and throttles.
+
+Every endpoint under /api/v1/ is built from these, so an integrator learns them once:
+- lists are `{"count", "next", "previous", "results"}` (`?page=`, `?page_size=` ≤ 500);
+- every error is `{"message": "…", "errors": {"field": ["…"]}}`, in Chinese;
+- 401: not signed in (no or a bad token); 403: signed in but not allowed (a leader writing,
+  a town on a district-only action); 404: no such object *in your scope* — another town's
+  enterprise is a 404, never a hint it exists; 412: the object changed since you read it;
+  429: too many requests of a throttled kind (token creation, uploads).
+"""
+
+import hashlib
+import json
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.scoping import CHANGE, VIEW, can_change
+
+# --- One error shape ------------------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every 4xx answer (documented once, as the `Error` component)."""
+
+    message = serializers.CharField(help_text="给人看的一句话说明")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="按字段列出的错误；与具体字段无关的错误在 non_field_errors 下",
+    )
+
+    class Meta:
+        ref_name = "Error"
+
+
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error detail as {"field" or "years.0.revenue": [messages]}."""
+    if isinstance(detail, dict):
+        out: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            name = "non_field_errors" if key == NON_FIELD_ERRORS else str(key)
+            out.update(_flatten(value, f"{prefix}.{name}" if prefix else name))
+        return out
+    if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        out = {}
+        for index, value in enumerate(detail):
+            out.update(_flatten(value, f"{prefix}.{index}" if prefix else str(index)))
+        return out
+    items = detail if isinstance(detail, list) else [detail]
+    return {prefix or "non_field_errors": [str(item) for item in items]} if items else {}
+
+
+NOT_FOUND = "未找到该记录，或不在您的权限范围内。"
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """DRF's handler, after turning the services' Django errors into their API meaning."""
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(serializers.as_serializer_error(exc))
+    elif isinstance(exc, Http404):
+        # get_object_or_404 says "No Enterprise matches the given query." — in English,
+        # and naming the model; our own 404s say in Chinese what is missing.
+        text = str(exc)
+        exc = exceptions.NotFound(
+            NOT_FOUND if not text or "matches the given query" in text else text
+        )
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or "您没有执行该操作的权限。")
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(response.data)
+        field, messages = next(iter(errors.items()), ("non_field_errors", ["提交的数据有误。"]))
+        where = "" if field == "non_field_errors" else f"（{field}）"
+        response.data = {"message": f"提交的数据有误{where}：{messages[0]}", "errors": errors}
+    else:
+        detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
+        response.data = {"message": str(detail), "errors": {}}
+    return response
+
+
+# --- Optimistic concurrency -----------------------------------------------------------------
+
+
+def etag_of(data: Any) -> str:
+    """The version of an object as the API shows it: a hash of its representation, so any
+    change a reader could see moves it, and nothing else does."""
+    raw = json.dumps(data, sort_keys=True, cls=DjangoJSONEncoder, ensure_ascii=False)
+    return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "该记录已被他人修改：请重新读取（GET）后再提交。您的修改未保存。"
+    default_code = "precondition_failed"
+
+
+def _matches(header: str, current: str) -> bool:
+    tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
+    return "*" in tags or current in tags
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description="上次读取时的 ETag；记录此后被修改则返回 412，不做任何修改。",
+)
+ETAG = OpenApiParameter(
+    "ETag",
+    str,
+    OpenApiParameter.HEADER,
+    response=[200, 201],
+    description="记录当前版本；修改、删除时放进 If-Match。",
+)
+
+
+# --- Viewsets -------------------------------------------------------------------------------
+
+
+class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
+    """Base of every API endpoint over a scoped model: its queryset is the requesting user's
+    scope, so an object outside it is a 404 like on the pages. Single objects carry an ETag."""
+
+    def get_queryset(self) -> Any:
+        queryset: Any = super().get_queryset()
+        return queryset.for_user(self.request.user, VIEW)
+
+    def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        data = self.get_serializer(self.get_object()).data
+        return Response(data, headers={"ETag": etag_of(data)})
+
+
+class ScopedWriteViewSet(
+    mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin, ScopedViewSet
+):
+    """Reads, plus writes that go through the app's services — the same validation, change
+    log and scope as the pages. Subclasses implement `create_object(data)` and
+    `update_object(obj, data)` (and `destroy_object(obj)` if deleting is allowed) and list
+    the actions they offer in `http_method_names`.
+
+    A write on a visible object the user may not change is a 403 (`denied` says why); with
+    an If-Match that no longer matches, a 412 — and the write does not happen."""
+
+    denied = "您的账号不能修改该记录。"
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def create_object(self, data: dict) -> Any:
+        raise NotImplementedError
+
+    def update_object(self, obj: Any, data: dict) -> Any:
+        raise NotImplementedError
+
+    def destroy_object(self, obj: Any) -> None:
+        raise NotImplementedError
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = self.create_object(dict(serializer.validated_data))
+
+    def create(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            self.perform_create(serializer)
+        data = self.get_serializer(self._reread(serializer.instance)).data
+        return Response(data, status=status.HTTP_201_CREATED, headers={"ETag": etag_of(data)})
+
+    def update(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        partial = kwargs.pop("partial", False)
+        with transaction.atomic():
+            obj = self.changeable_object()
+            serializer = self.get_serializer(obj, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            obj = self.update_object(obj, dict(serializer.validated_data))
+        data = self.get_serializer(self._reread(obj)).data
+        return Response(data, headers={"ETag": etag_of(data)})
+
+    def destroy(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        with transaction.atomic():
+            self.destroy_object(self.changeable_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def changeable_object(self) -> Any:
+        """The object a write acts on, locked, after the scope and the If-Match check."""
+        obj = self.get_object()
+        # Lock the row until the write commits: two writers holding the same ETag cannot
+        # both pass the check below (the second waits, then sees the new version).
+        type(obj)._default_manager.select_for_update().filter(pk=obj.pk).exists()
+        obj = self.get_object()
+        if not can_change(self.request.user, obj):
+            raise exceptions.PermissionDenied(self.denied)
+        header = self.request.headers.get("If-Match")
+        if header and not _matches(header, etag_of(self.get_serializer(obj).data)):
+            raise PreconditionFailed()
+        return obj
+
+    def _reread(self, obj: Any) -> Any:
+        """The saved object through the list's queryset (its select/prefetch), for the answer."""
+        return self.get_queryset().get(pk=obj.pk)
+
+
+class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
+    """A reference to another scoped object by id: only objects the user may `action` are
+    accepted, so naming another town's enterprise is "不存在", as on the pages."""
+
+    default_error_messages = {
+        "does_not_exist": "编号为 {pk_value} 的记录不存在，或不在您的权限范围内。",
+        "incorrect_type": "应为记录编号（整数），收到 {data_type}。",
+    }
+
+    def __init__(self, *, model: Any, action: str = CHANGE, **kwargs: Any) -> None:
+        self.model, self.action = model, action
+        super().__init__(queryset=model._default_manager.all(), **kwargs)
+
+    def get_queryset(self) -> Any:
+        return self.model._default_manager.for_user(self.context["request"].user, self.action)
