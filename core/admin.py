@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 
 from . import services
-from .models import ChangeLog, Notification, OrgUnit, ScheduledRun, User
+from .models import ApiToken, ChangeLog, Notification, OrgUnit, ScheduledRun, User
 
 
 @admin.register(OrgUnit)
@@ -99,3 +99,22 @@ class NotificationAdmin(ReadOnlyAdmin):
     list_filter = ["emailed"]
     search_fields = ["title", "recipient__username", "recipient__display_name"]
     list_select_related = ["recipient"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    """Tokens are made by their owners (their page, or `manage.py api_token`); the admin
+    sees them all and revokes — the key itself is nowhere to be seen, only its prefix."""
+
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "prefix", "user__username", "user__display_name"]
+    list_select_related = ["user"]
+    actions = ["revoke"]
+
+    @admin.action(description="撤销所选令牌")
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        tokens = list(queryset.filter(revoked_at__isnull=True))
+        for token in tokens:
+            services.revoke_api_token(actor=request.user, token=token)
+        self.message_user(request, f"已撤销 {len(tokens)} 个令牌。")

@@ -41,3 +41,11 @@ def narrow_choices(
     field.queryset = queryset
     if not isinstance(field, forms.ModelMultipleChoiceField):  # checkboxes have no empty choice
         field.empty_label = empty_label
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="用途",
+        max_length=100,
+        help_text="写清这个令牌给哪个程序用，例如“区统计系统对接”；以后凭它辨认和撤销。",
+    )

@@ -21,6 +21,8 @@ urlpatterns = [
         "accounts/logout/", auth_views.LogoutView.as_view(http_method_names=["post"]), name="logout"
     ),
     path("accounts/password/", views.PasswordChange.as_view(), name="password_change"),
+    path("accounts/tokens/", views.api_tokens, name="api_tokens"),
+    path("accounts/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("healthz/", views.healthz, name="healthz"),
     path("inbox/", views.inbox, name="inbox"),
     path("history/<str:app_label>/<str:model_name>/<str:pk>/", views.history, name="history"),

@@ -1,18 +1,25 @@
+from types import SimpleNamespace
+
 from django.apps import apps
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.messages.views import SuccessMessageMixin
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from htportal.celery import app as celery_app
 
-from . import cache, selectors
+from . import cache, selectors, services
+from .authentication import PortalScopedThrottle
 from .dates import now
-from .http import require_safe
+from .forms import ApiTokenForm
+from .http import require_form_methods, require_safe
 from .models import Notification
 from .params import paginate
 from .scoping import get_for_user_or_404
@@ -116,3 +123,36 @@ class PasswordChange(SuccessMessageMixin, auth_views.PasswordChangeView):
     success_url = reverse_lazy("home")
     success_message = "密码已修改，下次登录请使用新密码。"
     http_method_names = ["get", "head", "post"]
+
+
+TOKEN_CREATION = SimpleNamespace(throttle_scope="token-create")  # the API's budget, shared
+
+
+@require_form_methods
+@login_required
+def api_tokens(request):
+    """My API tokens: make one (its key is shown on this answer only), see and revoke them."""
+    form = ApiTokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        if not PortalScopedThrottle().allow_request(request, TOKEN_CREATION):
+            form.add_error(None, "创建令牌过于频繁，请稍后再试。")
+        else:
+            try:
+                _, new_key = services.create_api_token(
+                    actor=request.user, user=request.user, name=form.cleaned_data["name"]
+                )
+                form = ApiTokenForm()
+            except ValidationError as exc:
+                form.add_error("name", exc.messages)
+    tokens = request.user.api_tokens.all()
+    return render(request, "core/api_tokens.html", {"form": form, "tokens": tokens, "new_key": new_key})
+
+
+@require_POST
+@login_required
+def api_token_revoke(request, pk: int):
+    token = get_object_or_404(request.user.api_tokens, pk=pk)  # only one's own: others 404
+    services.revoke_api_token(actor=request.user, token=token)
+    messages.success(request, f"令牌“{token.name}”已撤销，使用它的程序将无法再访问。")
+    return redirect("api_tokens")

@@ -10,6 +10,6 @@ def old_api_address(request: HttpRequest, rest: str) -> HttpResponsePermanentRed
     rest = RENAMED.get(rest, rest)
     if rest.endswith(".json"):  # the old router's format suffix: JSON is all v1 speaks
         rest = rest.removesuffix(".json") + "/"
-    query = request.META.get("QUERY_STRING", "")
+    query = request.GET.urlencode()
     target = f"/api/v1/{rest}" + (f"?{query}" if query else "")
     return HttpResponsePermanentRedirect(target, preserve_request=True)
