@@ -340,7 +340,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["core.api.filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PortalPagination",
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.PortalAutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -349,6 +349,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "core.api.base.exception_handler",
+    # Amounts (万元) are JSON numbers, as integrators' tools read them, not "123.40" strings.
+    "COERCE_DECIMAL_TO_STRING": False,
     "DEFAULT_THROTTLE_CLASSES": ["core.authentication.PortalScopedThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "token-create": _read("API_TOKEN_CREATE_RATE", env.str, "10/hour"),

@@ -8,6 +8,9 @@ admin.site.site_header = "高企培育管理平台 · 系统管理"
 admin.site.site_title = "高企培育管理平台"
 admin.site.index_title = "系统管理"
 
+handler404 = "core.api.errors.page_not_found"
+handler500 = "core.api.errors.server_error"
+
 urlpatterns = [
     path("", include("core.urls")),
     path("enterprises/", include("enterprises.urls")),

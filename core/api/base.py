@@ -19,13 +19,15 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, QueryDict
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.scoping import CHANGE, VIEW, can_change
+
+from .errors import NOT_FOUND
 
 # --- One error shape ------------------------------------------------------------------------
 
@@ -60,9 +62,6 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "non_field_errors": [str(item) for item in items]} if items else {}
 
 
-NOT_FOUND = "未找到该记录，或不在您的权限范围内。"
-
-
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF's handler, after turning the services' Django errors into their API meaning."""
     if isinstance(exc, DjangoValidationError):
@@ -88,6 +87,71 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
         response.data = {"message": str(detail), "errors": {}}
     return response
+
+
+# --- JSON types as documented ----------------------------------------------------------------
+
+_JSON_KINDS: list[tuple[type, tuple[type, ...], str]] = [
+    # (field class, the JSON types it takes, their name) — first match wins.
+    (serializers.BooleanField, (bool,), "true 或 false"),
+    (serializers.IntegerField, (int,), "整数"),
+    (serializers.PrimaryKeyRelatedField, (int,), "记录编号（整数）"),
+    (serializers.FloatField, (int, float), "数字"),
+    (serializers.DecimalField, (int, float), "数字"),
+    (serializers.ListField, (list,), "列表"),
+    (serializers.ManyRelatedField, (list,), "列表"),
+    (serializers.ListSerializer, (list,), "列表"),
+    (serializers.DictField, (dict,), "对象"),
+    (serializers.Serializer, (dict,), "对象"),
+    (serializers.FileField, (), ""),  # multipart only: never in a JSON body
+    (serializers.JSONField, (), ""),  # any JSON
+    (serializers.ChoiceField, (), ""),  # by its choices' type, below
+    (serializers.Field, (str,), "文本"),  # CharField, dates, times, UUIDs…
+]
+
+
+def _json_kind(field: serializers.Field) -> tuple[tuple[type, ...], str]:
+    if isinstance(field, serializers.ChoiceField):
+        keys = list(field.choices)
+        if keys and all(isinstance(k, int) and not isinstance(k, bool) for k in keys):
+            return (int,), "整数"
+        return (str,), "文本"
+    return next((types, name) for cls, types, name in _JSON_KINDS if isinstance(field, cls))
+
+
+def _json_type_errors(fields: Any, data: Any) -> dict[str, list[str]]:
+    errors = {}
+    for name, field in fields.items():
+        value = data.get(field.field_name, None)
+        if field.read_only or value is None:
+            continue  # absent or null: DRF's own required / allow_null rules answer
+        types, label = _json_kind(field)
+        wrong = type(value) is bool and bool not in types  # True is an int to Python
+        if types and (wrong or not isinstance(value, types)):
+            errors[name] = [f"应为{label}，收到 {json.dumps(value, ensure_ascii=False)[:40]}。"]
+    return errors
+
+
+class StrictTypes:
+    """For serializers that read JSON bodies: a value must have the JSON type the schema
+    documents. DRF quietly takes 0 for a name and "5" for a number; an integrator whose
+    client sends the wrong type should hear so, not find a "0" saved. Form (multipart)
+    bodies, all text by nature, are left to the fields' own parsing."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict) and not isinstance(data, QueryDict):  # a JSON object
+            errors = _json_type_errors(self.fields, data)  # type: ignore[attr-defined]
+            if errors:
+                raise exceptions.ValidationError(errors)
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class Serializer(StrictTypes, serializers.Serializer):
+    """The API's serializer: DRF's, with JSON types checked (StrictTypes)."""
+
+
+class ModelSerializer(StrictTypes, serializers.ModelSerializer):
+    """The API's model serializer: DRF's, with JSON types checked (StrictTypes)."""
 
 
 # --- Optimistic concurrency -----------------------------------------------------------------

@@ -4,11 +4,11 @@ from rest_framework import serializers
 
 from core.models import OrgUnit
 
-from .base import ScopedViewSet
+from .base import ModelSerializer, ScopedViewSet
 from .registry import router
 
 
-class UnitSerializer(serializers.ModelSerializer):
+class UnitSerializer(ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
 
     class Meta:

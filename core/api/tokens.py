@@ -10,8 +10,10 @@ from rest_framework.views import APIView
 from core import services
 from core.models import ApiToken
 
+from .base import ModelSerializer
 
-class TokenSerializer(serializers.ModelSerializer):
+
+class TokenSerializer(ModelSerializer):
     is_active = serializers.BooleanField(read_only=True)
 
     class Meta:

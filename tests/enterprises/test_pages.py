@@ -206,22 +206,24 @@ def test_csv_export_opens_in_excel_and_matches_scope(client_for, niutang, regist
 
 
 def test_api_uses_the_same_filters_and_scope(client_for, hutang, district, registry, units):
-    data = client_for(hutang).get("/api/enterprises/").json()
+    data = client_for(hutang).get("/api/v1/enterprises/").json()
     assert {r["name"] for r in data["results"]} == HUTANG_NAMES
     other = registry[("牛塘镇", "常州牛塘电子有限公司")]
-    assert client_for(hutang).get(f"/api/enterprises/{other.pk}/").status_code == 404
+    assert client_for(hutang).get(f"/api/v1/enterprises/{other.pk}/").status_code == 404
     data = (
         client_for(district)
-        .get("/api/enterprises/", {"town": units["牛塘镇"].pk, "q": "电子"})
+        .get("/api/v1/enterprises/", {"town": units["牛塘镇"].pk, "q": "电子"})
         .json()
     )
     assert [r["name"] for r in data["results"]] == ["常州牛塘电子有限公司"]
-    detail = client_for(district).get(f"/api/enterprises/{other.pk}/").json()
+    detail = client_for(district).get(f"/api/v1/enterprises/{other.pk}/").json()
     assert detail["years"][0]["year"] == 2018 and detail["town_name"] == "牛塘镇"
 
 
 def test_api_needs_login(client, registry):
-    assert client.get("/api/enterprises/").status_code == 403
+    response = client.get("/api/v1/enterprises/")
+    assert response.status_code == 401 and response.json()["message"]
+    assert response["WWW-Authenticate"].startswith("Bearer")
 
 
 def test_same_name_in_two_towns_is_flagged(client_for, district, hutang, registry):
