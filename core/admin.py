@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 
 from . import services
+from .http import AuthedRequest
 from .models import ApiToken, ChangeLog, Notification, OrgUnit, ScheduledRun, User
 
 
@@ -113,7 +114,7 @@ class ApiTokenAdmin(ReadOnlyAdmin):
     actions = ["revoke"]
 
     @admin.action(description="撤销所选令牌")
-    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+    def revoke(self, request: AuthedRequest, queryset: Any) -> None:
         tokens = list(queryset.filter(revoked_at__isnull=True))
         for token in tokens:
             services.revoke_api_token(actor=request.user, token=token)

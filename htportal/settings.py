@@ -344,10 +344,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PortalPagination",
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.PortalAutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # Bodies are JSON; a file upload says so itself (multipart on that one action). A form
+    # encoding would turn an empty date into "" and numbers into text behind the schema's back.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "core.api.base.exception_handler",
     # Amounts (万元) are JSON numbers, as integrators' tools read them, not "123.40" strings.
     "COERCE_DECIMAL_TO_STRING": False,

@@ -12,7 +12,9 @@ Every endpoint under /api/v1/ is built from these, so an integrator learns them 
 
 import hashlib
 import json
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, cast
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -20,12 +22,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http import Http404, QueryDict
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.scoping import CHANGE, VIEW, can_change
+from core.models import User
+from core.scoping import CHANGE, VIEW, can_change, can_write
 
 from .errors import NOT_FOUND
 
@@ -36,7 +39,9 @@ class ErrorSerializer(serializers.Serializer):
     """The body of every 4xx answer (documented once, as the `Error` component)."""
 
     message = serializers.CharField(help_text="给人看的一句话说明")
-    errors = serializers.DictField(
+    # A field named like Serializer.errors: DRF's metaclass takes declared fields out of the
+    # class, so the property stays intact at run time; mypy only sees the class body.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="按字段列出的错误；与具体字段无关的错误在 non_field_errors 下",
     )
@@ -170,6 +175,35 @@ class PreconditionFailed(exceptions.APIException):
     default_code = "precondition_failed"
 
 
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "该记录当前的状态不允许此操作。"
+    default_code = "conflict"
+
+
+@contextmanager
+def state_conflicts() -> Iterator[None]:
+    """A service's refusal that names no field is about the record's state (the window is
+    closed, the preview is not ready, the version was reviewed already): a 409 saying why.
+    Refusals naming a field stay 400s (the exception handler)."""
+    try:
+        yield
+    except DjangoValidationError as error:
+        if hasattr(error, "error_dict"):
+            raise
+        raise Conflict(" ".join(error.messages)) from error
+
+
+def error_response(description: str) -> OpenApiResponse:
+    """A documented refusal beside the automatic ones (core/api/schema.py), in the Error shape."""
+    return OpenApiResponse(ErrorSerializer, description=description)
+
+
+CONFLICT = error_response("记录当前的状态不允许此操作（message 说明原因），未做任何修改")
+PRECONDITION = error_response("If-Match 与记录当前版本不符：记录已被修改，本次未做任何修改")
+NOT_JSON = error_response("请求体须为 JSON（Content-Type: application/json）")
+
+
 def _matches(header: str, current: str) -> bool:
     tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
     return "*" in tags or current in tags
@@ -188,14 +222,32 @@ ETAG = OpenApiParameter(
     response=[200, 201],
     description="记录当前版本；修改、删除时放进 If-Match。",
 )
+ETAG_200 = OpenApiParameter(
+    "ETag",
+    str,
+    OpenApiParameter.HEADER,
+    response=[200],
+    description="记录当前版本；下次修改时放进 If-Match。",
+)
 
 
 # --- Viewsets -------------------------------------------------------------------------------
 
 
+def actor_of(request: Any) -> User:
+    """The portal user a request speaks for. Every API view requires authentication
+    (DEFAULT_PERMISSION_CLASSES), so by the time a handler runs this is never anonymous."""
+    return cast(User, request.user)
+
+
 class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
     """Base of every API endpoint over a scoped model: its queryset is the requesting user's
     scope, so an object outside it is a 404 like on the pages. Single objects carry an ETag."""
+
+    @property
+    def actor(self) -> User:
+        """Who the services log as the author of a write: the token's or session's user."""
+        return actor_of(self.request)
 
     def get_queryset(self) -> Any:
         queryset: Any = super().get_queryset()
@@ -206,18 +258,67 @@ class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(data, headers={"ETag": etag_of(data)})
 
 
-class ScopedWriteViewSet(
-    mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin, ScopedViewSet
-):
-    """Reads, plus writes that go through the app's services — the same validation, change
-    log and scope as the pages. Subclasses implement `create_object(data)` and
-    `update_object(obj, data)` (and `destroy_object(obj)` if deleting is allowed) and list
-    the actions they offer in `http_method_names`.
+READ_ONLY = "您的账号为只读权限，不能新增或修改记录。"
 
-    A write on a visible object the user may not change is a 403 (`denied` says why); with
-    an If-Match that no longer matches, a 412 — and the write does not happen."""
+
+class ScopedActionsViewSet(ScopedViewSet):
+    """Reads, plus writes on one object through the app's services (advance, confirm,
+    review…) — the same validation, change log and scope as the pages.
+
+    Every write answers in one order, the order a client can act on: not in your scope
+    (404), visible but not yours to change (403, `denied` says why), a body that is not what
+    the schema says (400), an If-Match that no longer matches (412, checked under the row's
+    lock), then the service's own refusals (400 naming a field, 409 for the record's state).
+    Nothing is written unless every check passed."""
 
     denied = "您的账号不能修改该记录。"
+
+    def writable_object(self) -> Any:
+        """The object a write names: in scope (else 404) and changeable (else 403)."""
+        obj = self.get_object()
+        if not can_change(self.actor, obj):
+            raise exceptions.PermissionDenied(self.denied)
+        return obj
+
+    def changeable_object(self) -> Any:
+        """The object, locked until the write commits, after the If-Match check: two writers
+        holding the same ETag cannot both pass it (the second waits, then sees the new
+        version). Call inside transaction.atomic(), after the body was validated."""
+        obj = self.writable_object()
+        type(obj)._default_manager.select_for_update().filter(pk=obj.pk).exists()
+        obj = self.writable_object()
+        header = self.request.headers.get("If-Match")
+        if header and not _matches(header, etag_of(self.get_serializer(obj).data)):
+            raise PreconditionFailed()
+        return obj
+
+    def step(self, body: serializers.BaseSerializer, write: Any) -> Response:
+        """A custom write on one object: `write(obj, **fields)` with the body's validated
+        fields, in the order above. Answers the object as re-read, with its new ETag."""
+        self.writable_object()
+        body.is_valid(raise_exception=True)
+        with transaction.atomic(), state_conflicts():
+            obj = self.changeable_object()
+            write(obj, **body.validated_data)
+        return self.answer(obj)
+
+    def answer(self, obj: Any, code: int = status.HTTP_200_OK) -> Response:
+        data = self.get_serializer(self._reread(obj)).data
+        return Response(data, status=code, headers={"ETag": etag_of(data)})
+
+    def _reread(self, obj: Any) -> Any:
+        """The saved object through the list's queryset (its select/prefetch), for the answer."""
+        return self.get_queryset().get(pk=obj.pk)
+
+
+class ScopedWriteViewSet(
+    mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin, ScopedActionsViewSet
+):
+    """ScopedActionsViewSet, plus create / update / delete through the services. Subclasses
+    implement `create_object(data)` and `update_object(obj, data)` (and `destroy_object(obj)`
+    if deleting is allowed) and list the methods they offer in `http_method_names`. A user
+    who may write nothing (a leader) is refused a create before its body is read."""
+
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def create_object(self, data: dict) -> Any:
@@ -229,49 +330,27 @@ class ScopedWriteViewSet(
     def destroy_object(self, obj: Any) -> None:
         raise NotImplementedError
 
-    def perform_create(self, serializer: Any) -> None:
-        serializer.instance = self.create_object(dict(serializer.validated_data))
-
     def create(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        if not can_write(self.actor):
+            raise exceptions.PermissionDenied(READ_ONLY)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            self.perform_create(serializer)
-        data = self.get_serializer(self._reread(serializer.instance)).data
-        return Response(data, status=status.HTTP_201_CREATED, headers={"ETag": etag_of(data)})
+        with transaction.atomic(), state_conflicts():
+            obj = self.create_object(dict(serializer.validated_data))
+        return self.answer(obj, status.HTTP_201_CREATED)
 
     def update(self, request: Any, *args: Any, **kwargs: Any) -> Response:
         partial = kwargs.pop("partial", False)
-        with transaction.atomic():
-            obj = self.changeable_object()
-            serializer = self.get_serializer(obj, data=request.data, partial=partial)
-            serializer.is_valid(raise_exception=True)
-            obj = self.update_object(obj, dict(serializer.validated_data))
-        data = self.get_serializer(self._reread(obj)).data
-        return Response(data, headers={"ETag": etag_of(data)})
+        serializer = self.get_serializer(self.writable_object(), data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic(), state_conflicts():
+            obj = self.update_object(self.changeable_object(), dict(serializer.validated_data))
+        return self.answer(obj)
 
     def destroy(self, request: Any, *args: Any, **kwargs: Any) -> Response:
-        with transaction.atomic():
+        with transaction.atomic(), state_conflicts():
             self.destroy_object(self.changeable_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-    def changeable_object(self) -> Any:
-        """The object a write acts on, locked, after the scope and the If-Match check."""
-        obj = self.get_object()
-        # Lock the row until the write commits: two writers holding the same ETag cannot
-        # both pass the check below (the second waits, then sees the new version).
-        type(obj)._default_manager.select_for_update().filter(pk=obj.pk).exists()
-        obj = self.get_object()
-        if not can_change(self.request.user, obj):
-            raise exceptions.PermissionDenied(self.denied)
-        header = self.request.headers.get("If-Match")
-        if header and not _matches(header, etag_of(self.get_serializer(obj).data)):
-            raise PreconditionFailed()
-        return obj
-
-    def _reread(self, obj: Any) -> Any:
-        """The saved object through the list's queryset (its select/prefetch), for the answer."""
-        return self.get_queryset().get(pk=obj.pk)
 
 
 class ScopedRelatedField(serializers.PrimaryKeyRelatedField):

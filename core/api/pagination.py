@@ -29,7 +29,6 @@ class PortalPagination(PageNumberPagination):
             _whole(raw, self.page_query_param, 1, None)
         return super().paginate_queryset(queryset, request, view)
 
-
     def get_schema_operation_parameters(self, view: Any) -> list[dict]:
         parameters = super().get_schema_operation_parameters(view)
         documented = {

@@ -44,7 +44,11 @@ class PortalAutoSchema(AutoSchema):
         return responses
 
     def error_statuses(self) -> Iterable[str]:
-        codes = ["400", "401", "403", "404"]  # 400/404 for every query (bad filter, page)
+        codes = ["400", "401", "404"]  # 400/404 for every query (bad filter, page)
+        if self.method not in ("GET", "HEAD"):
+            # Writes can be refused (a leader; a town on a district action). A read never is:
+            # what a user may not see is a 404. A read that can be refused declares its 403.
+            codes.append("403")
         if self.method in ("PUT", "PATCH", "DELETE") and isinstance(self.view, ScopedWriteViewSet):
             codes.append("412")
         if getattr(self.view, "throttle_scope", None):

@@ -10,7 +10,9 @@ from rest_framework.views import APIView
 from core import services
 from core.models import ApiToken
 
-from .base import ModelSerializer
+from .base import Conflict, ModelSerializer, actor_of, error_response
+
+SELF_REVOKE = "不能用一个令牌撤销它自己：请在“API 令牌”页面上撤销，或用另一个令牌。"
 
 
 class TokenSerializer(ModelSerializer):
@@ -46,7 +48,7 @@ class TokenViewSet(
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        return ApiToken.objects.filter(user=self.request.user)
+        return ApiToken.objects.filter(user=actor_of(self.request))
 
     def get_throttles(self) -> list:
         return super().get_throttles() if self.action == "create" else []
@@ -55,14 +57,23 @@ class TokenViewSet(
     def create(self, request: Any, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        user = actor_of(request)
         token, key = services.create_api_token(
-            actor=request.user, user=request.user, name=serializer.validated_data["name"]
+            actor=user, user=user, name=serializer.validated_data["name"]
         )
         token.key = key  # type: ignore[attr-defined]  # shown this once, never stored
         return Response(NewTokenSerializer(token).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(responses={204: None, 409: error_response(SELF_REVOKE)})
+    def destroy(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        return super().destroy(request, *args, **kwargs)
+
     def perform_destroy(self, instance: ApiToken) -> None:
-        services.revoke_api_token(actor=self.request.user, token=instance)
+        # A script revoking the very token it runs on would lock itself out mid-run (and the
+        # next call would be a puzzling 401): that one is revoked on the page, or with another.
+        if self.request.auth == instance:
+            raise Conflict(SELF_REVOKE)
+        services.revoke_api_token(actor=actor_of(self.request), token=instance)
 
 
 class MeView(APIView):

@@ -59,3 +59,16 @@ def test_a_json_body_value_of_the_wrong_type_is_refused_not_converted(api_for, h
     assert response.json()["errors"] == {"name": ["应为文本，收到 0。"]}
     assert ApiToken.objects.count() == before  # nothing saved as "0"
     assert api.post("/api/v1/tokens/", {"name": "对接"}, format="json").status_code == 201
+
+
+@pytest.mark.parametrize("page", ["/api/v1/docs/", "/api/v1/redoc/"])
+def test_the_docs_pages_are_served_from_the_portal_alone(client_for, hutang, client, page):
+    assert client.get(page).status_code == 302  # to the login page
+    response = client_for(hutang).get(page)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "googleapis" not in html and "cdn." not in html
+    assert "/static/drf_spectacular_sidecar/" in html
+    policy = response["Content-Security-Policy"]
+    # Their inline styles are allowed; scripts are still only the portal's own files.
+    assert "style-src 'self' 'unsafe-inline'" in policy and "script-src 'self';" in policy

@@ -65,6 +65,11 @@ def test_tokens_over_the_api_list_only_ones_own_and_revoke_keeps_the_record(huta
     assert api.delete(f"/api/v1/tokens/{created.json()['id']}/").status_code == 204
     assert api.get(f"/api/v1/tokens/{created.json()['id']}/").json()["is_active"] is False
     assert bearer(created.json()["key"]).get("/api/v1/me/").status_code == 401
+    # The token a request runs on is not revoked by that request: the script would lock itself out.
+    own = next(t for t in listed["results"] if t["name"] == "测试")
+    refused = api.delete(f"/api/v1/tokens/{own['id']}/")
+    assert refused.status_code == 409 and "另一个令牌" in refused.json()["message"]
+    assert api.get("/api/v1/me/").status_code == 200
 
 
 def test_a_disabled_user_token_stops_working(hutang):
@@ -117,7 +122,10 @@ def test_an_admin_revokes_a_token_in_the_admin(client_for, admin_user, hutang):
 def test_the_old_api_addresses_move_to_v1_keeping_method_and_query(hutang):
     _, key = _make(hutang)
     moved = bearer(key).get("/api/enterprises/?q=精密")
-    assert (moved.status_code, moved["Location"]) == (308, "/api/v1/enterprises/?q=%E7%B2%BE%E5%AF%86")
+    assert (moved.status_code, moved["Location"]) == (
+        308,
+        "/api/v1/enterprises/?q=%E7%B2%BE%E5%AF%86",
+    )
     assert bearer(key).get("/api/ladder/counts/")["Location"] == "/api/v1/ladder-counts/"
     old = bearer(key).get("/api/target-plans/3/completion.json")
     assert old["Location"] == "/api/v1/target-plans/3/completion/"
