@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 
+from .dates import now
 from .models import Notification, User
 
 logger = logging.getLogger(__name__)
@@ -83,6 +84,15 @@ def users_of(unit: Any, *, roles: Iterable[str] | None = None) -> Any:
 
 def unread_count(user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def mark_read(*, actor: User, ids: Iterable[int] | None = None) -> int:
+    """Mark the actor's own unread notices read — those of `ids`, or all of them; returns how
+    many changed. Another user's notice is never touched, whatever `ids` holds."""
+    unread = Notification.objects.filter(recipient=actor, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=list(ids))
+    return unread.update(read_at=now())
 
 
 # --- scheduled notice jobs ---------------------------------------------------------------------

@@ -2,12 +2,15 @@
 
 from collections.abc import Callable
 
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db.models import Model
+from django.http import Http404
 
 from .choices import DISTRICT_KINDS
 from .models import ChangeLog, OrgUnit, ScheduledRun
-from .scoping import VIEW
+from .scoping import VIEW, get_for_user_or_404
 
 # What every figure the portal shows or exports is made of: only approval makes a quarterly
 # version count (reports.services.review). Said in one line wherever figures are shown.
@@ -40,6 +43,22 @@ PENDING_SOURCES: list[Callable[[Model], list[dict]]] = []
 def pending_for(instance: Model) -> list[dict]:
     """What is waiting for approval about one object (shown beside its official values)."""
     return [item for source in PENDING_SOURCES for item in source(instance)]
+
+
+def history_object(user, app_label: str, model_name: str, pk: str) -> Model:
+    """The object whose change history `user` asks for (the history page, the API): an
+    instance of a scoped model, in the user's scope — anything else is a 404, a malformed id
+    too."""
+    try:
+        model = apps.get_model(app_label, model_name)
+    except LookupError as exc:
+        raise Http404("未知的记录类型。") from exc
+    if not hasattr(model._default_manager, "for_user"):
+        raise Http404("该类型的记录没有变更历史。")
+    try:
+        return get_for_user_or_404(model._default_manager.all(), user, pk=pk)
+    except (ValueError, TypeError, ValidationError) as exc:  # "abc" for a numeric id
+        raise Http404("未找到该记录，或您无权访问。") from exc
 
 
 def history_for(instance) -> list[ChangeLog]:

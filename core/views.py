@@ -1,13 +1,12 @@
 from types import SimpleNamespace
 
-from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
@@ -15,14 +14,12 @@ from django.views.decorators.http import require_POST
 
 from htportal.celery import app as celery_app
 
-from . import cache, selectors, services
+from . import cache, notifications, selectors, services
 from .authentication import PortalScopedThrottle
-from .dates import now
 from .forms import ApiTokenForm
 from .http import require_form_methods, require_safe
 from .models import Notification
 from .params import paginate
-from .scoping import get_for_user_or_404
 from .tasks import HEARTBEAT
 
 
@@ -46,18 +43,12 @@ def empty_section(request, *, title: str, description: str):
 @login_required
 def history(request, app_label: str, model_name: str, pk: str):
     """The change history of any logged object the user may see."""
-    try:
-        model = apps.get_model(app_label, model_name)
-    except LookupError as exc:
-        raise Http404("未知的记录类型。") from exc
-    if not hasattr(model._default_manager, "for_user"):
-        raise Http404("该类型的记录没有变更历史。")
-    instance = get_for_user_or_404(model._default_manager.all(), request.user, pk=pk)
+    instance = selectors.history_object(request.user, app_label, model_name, pk)
     entries = selectors.history_for(instance)
     return render(
         request,
         "core/history.html",
-        {"object": instance, "entries": entries, "verbose_name": model._meta.verbose_name},
+        {"object": instance, "entries": entries, "verbose_name": instance._meta.verbose_name},
     )
 
 
@@ -112,7 +103,7 @@ def inbox(request):
     context = paginate(request, notices, 30)
     unread_ids = [n.pk for n in context["page"].object_list if n.read_at is None]
     response = render(request, "core/inbox.html", {**context, "unread_ids": unread_ids})
-    Notification.objects.filter(pk__in=unread_ids).update(read_at=now())
+    notifications.mark_read(actor=request.user, ids=unread_ids)
     return response
 
 
@@ -146,7 +137,9 @@ def api_tokens(request):
             except ValidationError as exc:
                 form.add_error("name", exc.messages)
     tokens = request.user.api_tokens.all()
-    return render(request, "core/api_tokens.html", {"form": form, "tokens": tokens, "new_key": new_key})
+    return render(
+        request, "core/api_tokens.html", {"form": form, "tokens": tokens, "new_key": new_key}
+    )
 
 
 @require_POST

@@ -5,7 +5,7 @@ from core.forms import DateInput, narrow_choices
 from core.models import OrgUnit
 from core.scoping import CHANGE
 
-from .models import INDICATOR_FIELDS, Enterprise, EnterpriseYear
+from .models import FIRST_YEAR, INDICATOR_FIELDS, LAST_YEAR, Enterprise, EnterpriseYear
 from .services import EDITABLE_FIELDS, checked_uscc
 
 
@@ -65,8 +65,8 @@ class YearForm(forms.ModelForm):
 
     def clean_year(self):
         year = self.cleaned_data["year"]
-        if not 1980 <= year <= 2100:
-            raise forms.ValidationError("请填写 1980–2100 之间的年度。")
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise forms.ValidationError(f"请填写 {FIRST_YEAR}–{LAST_YEAR} 之间的年度。")
         exists = self.instance.enterprise.years.filter(year=year).exclude(pk=self.instance.pk)
         if exists.exists():
             raise forms.ValidationError(f"{year}年度指标已存在，请在指标表中点击“修改”。")

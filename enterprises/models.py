@@ -106,6 +106,10 @@ MONEY_FIELDS = [
 ]
 COUNT_FIELDS = ["staff_total", "st_staff", "ip_class1", "ip_class2", "achievements"]
 INDICATOR_FIELDS = COUNT_FIELDS[:2] + MONEY_FIELDS + COUNT_FIELDS[2:]
+# Amounts that cannot be negative: an insolvent enterprise really has negative net assets.
+NON_NEGATIVE_MONEY = [name for name in MONEY_FIELDS if name != "net_assets"]
+# The fiscal years one may enter indicators for (the form and the API check it).
+FIRST_YEAR, LAST_YEAR = 1980, 2100
 
 
 def _money(label):
@@ -173,8 +177,7 @@ class EnterpriseYear(models.Model):
                     name=f"{name}_not_negative",
                     violation_error_message="金额不能为负数。",
                 )
-                for name in MONEY_FIELDS
-                if name != "net_assets"  # an insolvent enterprise really has negative net assets
+                for name in NON_NEGATIVE_MONEY
             ],
         ]
 

@@ -48,6 +48,10 @@ def checked_uscc(raw: str, *, exclude_pk: int | None = None) -> tuple[str, bool]
     return result.code, result.checksum_ok
 
 
+# No move is dated before this: the earliest date a person could mean.
+EARLIEST_MOVE = datetime.date(1900, 1, 1)
+
+
 def _require_town(town: OrgUnit | None) -> OrgUnit:
     if town is None:
         raise ValidationError({"town": "请选择所属镇（园区）。"})
@@ -123,6 +127,8 @@ def move_enterprise(
     if town == enterprise.town:
         raise ValidationError({"town": "新的所属镇（园区）与当前相同。"})
     on = on or today()
+    if on < EARLIEST_MOVE:  # also: the day before 0001-01-01 does not exist
+        raise ValidationError({"on": f"迁移日期不能早于 {EARLIEST_MOVE:%Y-%m-%d}。"})
     current = enterprise.town_spans.filter(end__isnull=True).first()
     if current and current.start and on <= current.start:
         raise ValidationError({"on": f"迁移日期须晚于上次迁入日期 {current.start:%Y-%m-%d}。"})
