@@ -130,6 +130,8 @@ def end_pool_membership(
     *, actor: User | None, membership: PoolMembership, end: datetime.date, exit_reason: str
 ) -> PoolMembership:
     _guard(actor, membership.enterprise)
+    if membership.end is not None:
+        raise ValidationError({"end": f"该记录已于 {membership.end:%Y-%m-%d} 出库。"})
     before = snapshot(membership, _logged_fields(membership))
     membership.end, membership.exit_reason = end, exit_reason
     _check_pool(membership)
@@ -222,6 +224,8 @@ def record_certificate(
     """A certificate needs that year's application (marked 通过 here), unless it is a
     historical record being back-filled. Open pool memberships end: the enterprise made it."""
     _guard(actor, enterprise)
+    if issued_on.year > datetime.date.max.year - CERTIFICATE_YEARS:
+        raise ValidationError({"issued_on": "发证日期超出可登记的范围。"})
     latest = enterprise.certificates.order_by("-issued_on").first()
     if latest and issued_on <= latest.issued_on:
         raise ValidationError(

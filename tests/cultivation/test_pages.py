@@ -129,11 +129,17 @@ def test_diagnosis_page_explains_each_condition(client_for, hutang, ladder):
 
 def test_ladder_counts_api_is_scoped(client_for, district, hutang, units, ladder):
     data = (
-        client_for(district).get("/api/v1/ladder-counts/", {"metric": "expiring", "year": 2019}).json()
+        client_for(district)
+        .get("/api/v1/ladder-counts/", {"metric": "expiring", "year": 2019})
+        .json()
     )
     assert data["unit"]["count"] == 2
     assert {c["name"]: c["count"] for c in data["children"]}["牛塘镇"] == 1
-    own = client_for(hutang).get("/api/v1/ladder-counts/", {"metric": "expiring", "year": 2019}).json()
+    own = (
+        client_for(hutang)
+        .get("/api/v1/ladder-counts/", {"metric": "expiring", "year": 2019})
+        .json()
+    )
     assert own["unit"] == {"id": units["湖塘镇"].pk, "name": "湖塘镇", "count": 1}
     assert (
         client_for(hutang).get("/api/v1/ladder-counts/", {"unit": units["武进区"].pk}).status_code
