@@ -1,3 +1,5 @@
+from collections.abc import Iterable
+
 from django import forms
 
 from enterprises.forms import DateInput
@@ -41,16 +43,28 @@ class PlanForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean() or {}
-        both = set(data.get("breakdown_metrics") or []) & set(data.get("own_metrics") or [])
-        if both:
-            raise forms.ValidationError(
-                f"指标“{'、'.join(m.name for m in both)}”不能同时分解到下级和只设本级目标。"
-            )
+        problem = overlap_error(data.get("breakdown_metrics") or [], data.get("own_metrics") or [])
+        if problem:
+            raise forms.ValidationError(problem)
         return data
 
     def columns(self):
-        group = self.cleaned_data.get("group", "")
-        return [(m, "" if m.baseline else group) for m in self.cleaned_data["breakdown_metrics"]]
+        return plan_columns(
+            self.cleaned_data["breakdown_metrics"], self.cleaned_data.get("group", "")
+        )
+
+
+def overlap_error(breakdown: Iterable[Metric], own: Iterable[Metric]) -> str | None:
+    """Why a plan's columns and own goals cannot be these (a metric in both), or None."""
+    both = set(breakdown) & set(own)
+    if both:
+        return f"指标“{'、'.join(m.name for m in both)}”不能同时分解到下级和只设本级目标。"
+    return None
+
+
+def plan_columns(metrics: Iterable[Metric], group: str) -> list[tuple[Metric, str]]:
+    """The table's columns: the merged header sits above every column but the baselines."""
+    return [(m, "" if m.baseline else group) for m in metrics]
 
 
 class TableImportForm(forms.Form):

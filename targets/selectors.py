@@ -287,5 +287,30 @@ def _n(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
+@dataclass
+class ValueGrid:
+    """The value page's grid (and the API's values document): the plan's columns, its
+    active child units in display order then the plan's own unit (the total row), and the
+    values stored today."""
+
+    plan: TargetPlan
+    columns: list[PlanMetric]
+    units: list[OrgUnit]
+    current: dict[tuple[int, int], Decimal]  # (metric id, unit id) → value
+
+    def enabled(self, column: PlanMetric, unit: OrgUnit) -> bool:
+        """Whether the grid has an input there: own goals are set for the plan's unit alone."""
+        return column.breakdown or unit.pk == self.plan.unit_id
+
+
+def value_grid(plan: TargetPlan) -> ValueGrid:
+    return ValueGrid(
+        plan=plan,
+        columns=list(plan.plan_metrics.select_related("metric")),
+        units=[*plan.unit.children.filter(is_active=True).order_by("order"), plan.unit],
+        current={(v.metric_id, v.unit_id): v.value for v in plan.values.all()},
+    )
+
+
 def plans_for(user):
     return TargetPlan.objects.for_user(user).select_related("unit").order_by("-year", "unit__path")

@@ -39,7 +39,7 @@ def _cells_for_log(plan: TargetPlan, cells: dict) -> dict:
     metrics = {m.pk: m.name for m in Metric.objects.all()}
     units = {u.pk: u.label for u in OrgUnit.objects.in_unit(plan.unit)}
     return {
-        f"{units.get(u, u)}·{metrics.get(m, m)}": str(v.normalize())
+        f"{units.get(u, u)}·{metrics.get(m, m)}": f"{v.normalize():f}"  # 30, not 3E+1
         for (m, u), v in sorted(cells.items())
     }
 

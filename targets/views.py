@@ -148,15 +148,14 @@ def plan_edit(request, pk):
 def plan_values(request, pk):
     """The value grid: one input per unit (children and the plan's own total) per metric."""
     plan = _plan(request, pk, CHANGE)
-    columns = list(plan.plan_metrics.select_related("metric"))
-    units = [*plan.unit.children.filter(is_active=True).order_by("order"), plan.unit]
-    current = {(v.metric_id, v.unit_id): v.value for v in plan.values.all()}
+    value_grid = selectors.value_grid(plan)
+    columns, units, current = value_grid.columns, value_grid.units, value_grid.current
     errors = []
     if request.method == "POST":
         cells = {}
         for column in columns:
             for unit in units:
-                if not column.breakdown and unit != plan.unit:
+                if not value_grid.enabled(column, unit):
                     continue
                 raw = (
                     request.POST.get(f"v_{column.metric_id}_{unit.pk}", "").strip().replace(",", "")
@@ -182,7 +181,7 @@ def plan_values(request, pk):
                 {
                     "name": f"v_{c.metric_id}_{unit.pk}",
                     "value": current.get((c.metric_id, unit.pk)),
-                    "enabled": c.breakdown or unit == plan.unit,
+                    "enabled": value_grid.enabled(c, unit),
                 }
                 for c in columns
             ],
