@@ -8,6 +8,7 @@ from django.db.models import Max
 
 from core.choices import Action
 from core.models import ChangeLog, OrgUnit
+from core.scoping import can_change, can_write, visible_unit_ids
 from enterprises.models import Enterprise, EnterpriseYear
 
 from .choices import SubmissionStatus
@@ -18,6 +19,29 @@ from .models import ReportingPeriod, Submission, UploadRow
 
 def periods_for(user):
     return ReportingPeriod.objects.for_user(user).select_related("unit")
+
+
+def can_open_periods(user) -> bool:
+    """Periods are opened by a unit that has units below it (the district bureau): the page's
+    开启 button and the API's POST /reporting-periods/ ask the same question."""
+    return can_write(user) and user.unit_id is not None and user.unit.children.exists()
+
+
+def manages(user, period: ReportingPeriod) -> bool:
+    """Whoever may change the period — write for its opening unit, the district bureau —
+    reviews and reopens."""
+    return can_change(user, period)
+
+
+def reviews(user, submission: Submission) -> bool:
+    """Who may review a version: whoever manages its period, but never for their own unit."""
+    return manages(user, submission.period) and user.unit_id != submission.unit_id
+
+
+def visible_required_units(period: ReportingPeriod, user) -> list[OrgUnit]:
+    """The period's reporting units the user may see (the period page's rows), in order."""
+    visible = visible_unit_ids(user)
+    return [u for u in period.required_units.order_by("order") if u.pk in visible]
 
 
 def periods_closing(on: datetime.date, last_day: datetime.date):

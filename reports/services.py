@@ -256,7 +256,9 @@ def confirm_upload(
         raise ValidationError(refusal)
     alerts = job.result.get("alerts", [])
     if alerts and not acknowledged:
-        raise ValidationError(f"请先核对并确认 {len(alerts)} 条数据提醒，再报送。")
+        raise ValidationError(
+            {"acknowledged": f"请先核对并确认 {len(alerts)} 条数据提醒，再报送。"}
+        )
     latest = latest_submission(period, job.unit)
     if (
         latest

@@ -13,7 +13,7 @@ from core.dates import today
 from core.http import require_form_methods, require_safe
 from core.models import OrgUnit
 from core.params import unit_param
-from core.scoping import VIEW, can_change, can_write, get_for_user_or_404, visible_unit_ids
+from core.scoping import VIEW, can_change, get_for_user_or_404
 
 from . import selectors, services
 from .choices import JobStatus, SubmissionStatus
@@ -33,9 +33,7 @@ def _period(request, pk) -> ReportingPeriod:
 
 
 def _manages(user, period) -> bool:
-    """Whoever may change the period — write for its opening unit, the district bureau —
-    reviews and reopens."""
-    return can_change(user, period)
+    return selectors.manages(user, period)
 
 
 def _reporting_unit(request, period) -> OrgUnit:
@@ -49,8 +47,7 @@ def _reporting_unit(request, period) -> OrgUnit:
 
 
 def _can_open(user) -> bool:
-    """Periods are opened by a unit that has units below it (the district bureau)."""
-    return can_write(user) and user.unit_id is not None and user.unit.children.exists()
+    return selectors.can_open_periods(user)
 
 
 @require_safe
@@ -100,9 +97,7 @@ def period_create(request):
 @login_required
 def period_detail(request, pk):
     period = _period(request, pk)
-    visible = visible_unit_ids(request.user)
-    units = [u for u in period.required_units.order_by("order") if u.pk in visible]
-    rows = selectors.reporting_rate(period, units)
+    rows = selectors.reporting_rate(period, selectors.visible_required_units(period, request.user))
     mine = (
         request.user.unit
         if request.user.unit_id and period.required_units.filter(pk=request.user.unit_id).exists()
@@ -250,9 +245,7 @@ def _submission(request, pk) -> Submission:
 def submission_detail(request, pk):
     submission = _submission(request, pk)
     form = ReviewForm(request.POST or None)
-    manages = (
-        _manages(request.user, submission.period) and request.user.unit_id != submission.unit_id
-    )
+    manages = selectors.reviews(request.user, submission)
     if request.method == "POST":
         if not manages:
             raise PermissionDenied("只有区科技局可以审核报送。")
