@@ -32,6 +32,9 @@ SOURCE = "数据来源：高企培育管理平台（企业库正式数据、梯�
 SUB_HEADERS = ["任务数", "完成数", "完成率", "排名", "状态"]
 
 
+NOT_ISSUER = "只有区科技局工作人员可以生成通报；领导可查阅已生成的通报。"
+
+
 def issuable_plans(user: Any) -> Any:
     """Plans the user may issue a bulletin for: in their write scope, with units below."""
     return (

@@ -26,7 +26,7 @@ from . import services
 from .forms import BulletinForm
 from .io import write_xlsx
 from .models import Bulletin
-from .selectors import issuable_plans
+from .selectors import NOT_ISSUER, issuable_plans
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -61,7 +61,7 @@ def bulletin_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 def bulletin_create(request: AuthedRequest) -> HttpResponse:
     if not issuable_plans(request.user).exists():
-        raise PermissionDenied("只有区科技局工作人员可以生成通报；领导可查阅已生成的通报。")
+        raise PermissionDenied(NOT_ISSUER)
     form = BulletinForm(request.POST, user=request.user)
     if not form.is_valid():
         return _list(request, form, status=400)
@@ -97,7 +97,11 @@ def bulletin_print(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_safe
 @login_required
 def bulletin_xlsx(request: AuthedRequest, pk: int) -> HttpResponseBase:
-    bulletin = _bulletin(request, pk)
+    return xlsx_download(_bulletin(request, pk))
+
+
+def xlsx_download(bulletin: Bulletin) -> HttpResponseBase:
+    """The bulletin's Excel file as an attachment (the page's link and the API's download)."""
     name = f"{bulletin.title}（截至{bulletin.as_of:%Y%m%d}）.xlsx"
     if bulletin.xlsx and bulletin.xlsx.storage.exists(bulletin.xlsx.name or ""):
         return FileResponse(

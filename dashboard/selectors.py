@@ -5,13 +5,17 @@ the ladder's point-in-time counts, reporting rate, pre-diagnosis); nothing is re
 Payloads are cached per block, unit, year and data version (dashboard/cache.py).
 """
 
+import json
 from decimal import Decimal
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Max
 from django.urls import reverse
 
+from core.cache import fresh
 from core.dates import quarter_ends, today
 from core.models import OrgUnit
+from core.scoping import scope_digest
 from cultivation import selectors as ladder
 from cultivation.prediagnosis import ranked
 from enterprises.models import Enterprise
@@ -21,6 +25,7 @@ from targets.choices import Status
 from targets.models import TargetPlan
 from targets.selectors import cached_completion
 
+from . import cache
 from .cache import cached
 from .models import Snapshot
 
@@ -33,6 +38,37 @@ def payload(endpoint: str, unit: OrgUnit, year: int) -> dict:
     block, part = ENDPOINTS[endpoint]
     data = cached(block, unit, year, BLOCKS[block])
     return data[part] if part else data
+
+
+def scoped(payload: dict, visible: set[int]) -> dict:
+    """Drop every row about a unit outside `visible`: a second line behind unit_param."""
+
+    def keep(rows):
+        return [row for row in rows if row["unit_id"] in visible]
+
+    result = dict(payload)
+    for key in ("rows", "units"):
+        if key in result:
+            result[key] = keep(result[key])
+    if "metrics" in result:
+        result["metrics"] = [
+            {**m, "rows": keep(m["rows"])} if "rows" in m else m for m in result["metrics"]
+        ]
+    return result
+
+
+def block_json(endpoint: str, unit: OrgUnit, year: int, visible: set[int]) -> bytes:
+    """One endpoint's payload as JSON, for a reader who sees `visible`: what the page's
+    fetches and the API (/api/v1/dashboard/…) answer. Cached as bytes: the ranking of 100
+    towns is ~140 KB, and serialising it again on every request cost more than reading it."""
+    block, _part = ENDPOINTS[endpoint]
+
+    def render_json() -> bytes:
+        data = scoped(payload(endpoint, unit, year), visible)
+        return json.dumps(data, ensure_ascii=False, cls=DjangoJSONEncoder).encode()
+
+    json_key = cache.key(f"json-{endpoint}", unit, year, scope_digest(visible))
+    return fresh(json_key, cache.version(block, unit), render_json, cache.CACHE_SECONDS)
 
 
 # --- small helpers -------------------------------------------------------------------------------

@@ -2,13 +2,10 @@
 
 Views stay thin: the unit comes from unit_param (out of scope → 404), the year from
 year_param, the numbers from dashboard.selectors (cached), and every payload passes
-`scoped()` with the units the scoping function lets this user see.
+`selectors.scoped()` with the units the scoping function lets this user see.
 """
 
-import json
-
 from django.contrib.auth.decorators import login_required
-from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -20,30 +17,13 @@ from core.dates import today
 from core.http import AuthedRequest, require_safe
 from core.models import OrgUnit
 from core.params import unit_nav, unit_param, year_param
-from core.scoping import can_write, scope_digest, visible_unit_ids
+from core.scoping import can_write, visible_unit_ids
 
 from . import cache, selectors
 
 # Blocks the page renders itself; trend and closest (pre-diagnosis, slow when cold) are
 # drawn by dashboard.js from their endpoints after the page has arrived.
 PAGE_BLOCKS = ("summary", "ranking", "funnel", "expiring", "missing")
-
-
-def scoped(payload: dict, visible: set[int]) -> dict:
-    """Drop every row about a unit outside `visible`: a second line behind unit_param."""
-
-    def keep(rows):
-        return [row for row in rows if row["unit_id"] in visible]
-
-    result = dict(payload)
-    for key in ("rows", "units"):
-        if key in result:
-            result[key] = keep(result[key])
-    if "metrics" in result:
-        result["metrics"] = [
-            {**m, "rows": keep(m["rows"])} if "rows" in m else m for m in result["metrics"]
-        ]
-    return result
 
 
 def ranking_table(ranking_payload: dict) -> list[dict]:
@@ -71,7 +51,8 @@ def _body(request: AuthedRequest, unit: OrgUnit, year: int, visible: set[int]) -
 
     def render_body() -> str:
         blocks = {
-            name: scoped(selectors.payload(name, unit, year), visible) for name in PAGE_BLOCKS
+            name: selectors.scoped(selectors.payload(name, unit, year), visible)
+            for name in PAGE_BLOCKS
         }
         context = {
             "unit": unit,
@@ -112,16 +93,6 @@ def page(request: AuthedRequest) -> HttpResponse:
 @require_safe
 @login_required
 def data(request: AuthedRequest, endpoint: str) -> HttpResponse:
-    """The JSON is cached as bytes: the ranking of 100 towns is ~140 KB, and serialising it
-    again on every request cost more than reading it."""
     unit, year, visible = _scope(request)
-    block, _part = selectors.ENDPOINTS[endpoint]
-    seen = scope_digest(visible)
-
-    def render_json() -> bytes:
-        payload = scoped(selectors.payload(endpoint, unit, year), visible)
-        return json.dumps(payload, ensure_ascii=False, cls=DjangoJSONEncoder).encode()
-
-    json_key = cache.key(f"json-{endpoint}", unit, year, seen)
-    body = fresh(json_key, cache.version(block, unit), render_json, cache.CACHE_SECONDS)
+    body = selectors.block_json(endpoint, unit, year, visible)
     return HttpResponse(body, content_type="application/json")
