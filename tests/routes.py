@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.views.generic import RedirectView
 
+from core.api.legacy import old_api_address
+
 _PARAM = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
 # The router's regex routes, read as path patterns: "\.(?P<format>…)/?$" is a format suffix,
 # any other group a string parameter.
@@ -50,6 +52,8 @@ def _walk(patterns, prefix: str, namespace: str) -> Iterator[Route]:
         elif isinstance(entry, URLPattern):
             if getattr(entry.callback, "view_class", None) is RedirectView:
                 continue  # old addresses kept for bookmarks: they only redirect
+            if entry.callback is old_api_address:
+                continue  # the 2019 API's addresses: they only redirect to /api/v1/
             path = _as_path(prefix + text)
             name = f"{namespace}{entry.name}" if entry.name else path
             if "<drf_format_suffix:format>" in path:
