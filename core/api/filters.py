@@ -53,6 +53,13 @@ def _problem(flt: Any, model: Any, value: str) -> str | None:
     return None  # choices: the filter itself refuses a value that is not one of them
 
 
+def _many(flt: Any) -> bool:
+    """Whether the filter takes the parameter repeated (?status=a&status=b)."""
+    return isinstance(
+        flt, django_filters.MultipleChoiceFilter | django_filters.ModelMultipleChoiceFilter
+    )
+
+
 class StrictFilterBackend(DjangoFilterBackend):
     def get_filterset(self, request: Any, queryset: Any, view: Any) -> Any:
         filterset_class = self.get_filterset_class(view, queryset)
@@ -60,7 +67,10 @@ class StrictFilterBackend(DjangoFilterBackend):
             model = filterset_class._meta.model or queryset.model
             errors = {}
             for name, flt in filterset_class.base_filters.items():
-                for value in request.query_params.getlist(name):
+                values = request.query_params.getlist(name)
+                if len(values) > 1 and not _many(flt):
+                    errors[name] = ["只能给出一次。"]
+                for value in values:
                     problem = _problem(flt, model, value)
                     if problem:
                         errors[name] = [f"{problem}（收到“{value}”）"]

@@ -2,7 +2,7 @@
 unread, and marking them read (one, or all) as opening the page does. Nobody ever sees or
 touches another user's notice: theirs is a 404."""
 
-from typing import Any, cast
+from typing import Any
 
 import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from core import notifications
 from core.models import Notification, User
 
-from .base import ModelSerializer, Serializer
+from .base import ModelSerializer, Serializer, actor_of
 from .registry import router
 
 
@@ -77,7 +77,7 @@ class NotificationViewSet(
     @property
     def owner(self) -> User:
         """Whose inbox this is: the signed-in user's (IsAuthenticated), and nobody else's."""
-        return cast(User, self.request.user)
+        return actor_of(self.request)
 
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):

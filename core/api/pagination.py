@@ -18,13 +18,13 @@ class PortalPagination(PageNumberPagination):
     invalid_page_message = "页码超出范围：{message}"
 
     def get_page_size(self, request: Any) -> int:
-        raw = request.query_params.get(self.page_size_query_param)
+        raw = _once(request, self.page_size_query_param)
         if raw is None:
             return self.page_size
         return _whole(raw, self.page_size_query_param, 1, self.max_page_size)
 
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
-        raw = request.query_params.get(self.page_query_param)
+        raw = _once(request, self.page_query_param)
         if raw is not None and raw != "last":
             _whole(raw, self.page_query_param, 1, None)
         return super().paginate_queryset(queryset, request, view)
@@ -42,6 +42,14 @@ class PortalPagination(PageNumberPagination):
             parameter["description"], bounds = documented[parameter["name"]]
             parameter["schema"].update(bounds)
         return parameters
+
+
+def _once(request: Any, name: str) -> str | None:
+    """The parameter's value; given twice, a 400 — which one was meant is anyone's guess."""
+    values = request.query_params.getlist(name)
+    if len(values) > 1:
+        raise exceptions.ValidationError({name: ["只能给出一次。"]})
+    return values[0] if values else None
 
 
 def _whole(raw: str, name: str, low: int, high: int | None) -> int:

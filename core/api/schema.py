@@ -14,6 +14,7 @@ ERROR_TEXT = {
     "404": "不存在，或不在您的权限范围内",
     "412": "If-Match 与记录当前版本不符：记录已被修改，本次未做任何修改",
     "429": "请求过于频繁",
+    "414": "请求地址过长（超过服务器约 4 KB 的上限）：请减少查询参数",
 }
 
 
@@ -41,6 +42,9 @@ class PortalAutoSchema(AutoSchema):
             if code not in responses:
                 responses[code] = self._get_response_for_code(ErrorSerializer, code)
                 responses[code]["description"] = ERROR_TEXT[code]
+        # The web server's own answer (gunicorn, nginx) to an address over its ~4 KB limit:
+        # it never reaches the portal, so it has no Error body.
+        responses.setdefault("414", {"description": ERROR_TEXT["414"]})
         return responses
 
     def error_statuses(self) -> Iterable[str]:

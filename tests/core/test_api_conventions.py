@@ -27,6 +27,8 @@ def test_an_address_no_route_matches_answers_json_not_the_html_page(api_for, hut
         ("above_scale=null", "above_scale"),  # a boolean filter: true or false only
         ("above_scale=", "above_scale"),  # empty is not "no filter" through the API
         ("town=湖塘镇", "town"),  # a unit is named by its id
+        ("page_size=5&page_size=6", "page_size"),  # which one was meant?
+        ("above_scale=true&above_scale=false", "above_scale"),
     ],
 )
 def test_a_query_value_of_the_wrong_type_is_a_400_naming_it(api_for, hutang, query, parameter):
