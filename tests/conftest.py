@@ -170,5 +170,37 @@ def api_for():
     return client
 
 
+def _json_schema(node):
+    """OpenAPI 3.0's `nullable` as JSON Schema (the rest is JSON Schema already)."""
+    if isinstance(node, list):
+        return [_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _json_schema(value) for key, value in node.items() if key != "nullable"}
+    if node.get("nullable") is True:
+        if "type" in out:
+            out["type"] = [out["type"], "null"]
+        else:
+            out = {"anyOf": [out, {"type": "null"}]}
+    return out
+
+
+@pytest.fixture(scope="session")
+def conforms():
+    """conforms(body, path, method, status): the body is what /api/v1/schema/ documents for
+    that answer (the contract run checks the same against the live server)."""
+    import jsonschema
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = _json_schema(SchemaGenerator().get_schema(request=None, public=True))
+
+    def check(body, path: str, method: str = "get", status: str = "200") -> None:
+        answer = schema["paths"][path][method]["responses"][status]
+        documented = {**answer["content"]["application/json"]["schema"], **schema}
+        jsonschema.Draft202012Validator(documented).validate(body)
+
+    return check
+
+
 # The small registry (3 enterprises in 湖塘镇, 2 in 牛塘镇, 1 in 高新区) for every app's tests.
 from tests.enterprises.conftest import registry  # noqa: E402, F401

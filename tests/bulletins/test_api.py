@@ -6,9 +6,7 @@ from datetime import date
 from decimal import Decimal
 from io import BytesIO
 
-import jsonschema
 import pytest
-from drf_spectacular.generators import SchemaGenerator
 from openpyxl import load_workbook
 
 from bulletins import services
@@ -42,37 +40,6 @@ def plan(units, personas, settings):
 @pytest.fixture
 def bulletin(plan, district):
     return services.issue_bulletin(actor=district, plan=plan)
-
-
-# --- the documented shape ----------------------------------------------------------------------
-
-
-def _json_schema(node):
-    """OpenAPI 3.0's `nullable` as JSON Schema (the rest is JSON Schema already)."""
-    if isinstance(node, list):
-        return [_json_schema(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    out = {key: _json_schema(value) for key, value in node.items() if key != "nullable"}
-    if node.get("nullable") is True:
-        if "type" in out:
-            out["type"] = [out["type"], "null"]
-        else:
-            out = {"anyOf": [out, {"type": "null"}]}
-    return out
-
-
-@pytest.fixture(scope="module")
-def conforms():
-    """conforms(body, path, method, status): the body is what /api/v1/schema/ documents."""
-    schema = _json_schema(SchemaGenerator().get_schema(request=None, public=True))
-
-    def check(body, path: str, method: str = "get", status: str = "200") -> None:
-        answer = schema["paths"][path][method]["responses"][status]
-        documented = {**answer["content"]["application/json"]["schema"], **schema}
-        jsonschema.Draft202012Validator(documented).validate(body)
-
-    return check
 
 
 # --- reading -----------------------------------------------------------------------------------
