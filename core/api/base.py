@@ -134,7 +134,16 @@ def _json_type_errors(fields: Any, data: Any) -> dict[str, list[str]]:
         wrong = type(value) is bool and bool not in types  # True is an int to Python
         if types and (wrong or not isinstance(value, types)):
             errors[name] = [f"应为{label}，收到 {json.dumps(value, ensure_ascii=False)[:40]}。"]
+        elif _too_long(field, value):
+            # As sent: DRF trims surrounding spaces before checking the length, so a value
+            # over the documented maxLength could otherwise be saved (cut to fit).
+            errors[name] = [f"最多 {field.max_length} 个字符，收到 {len(value)} 个。"]
     return errors
+
+
+def _too_long(field: serializers.Field, value: Any) -> bool:
+    limit = getattr(field, "max_length", None)
+    return isinstance(field, serializers.CharField) and limit is not None and len(value) > limit
 
 
 class StrictTypes:

@@ -74,3 +74,17 @@ def test_the_docs_pages_are_served_from_the_portal_alone(client_for, hutang, cli
     policy = response["Content-Security-Policy"]
     # Their inline styles are allowed; scripts are still only the portal's own files.
     assert "style-src 'self' 'unsafe-inline'" in policy and "script-src 'self';" in policy
+
+
+def test_a_text_over_its_documented_length_is_refused_as_sent(api_for, hutang):
+    """DRF trims spaces before measuring: 60 characters of which 50 are spaces would pass a
+    50-character limit. The schema says maxLength of what is sent, and so does the API."""
+    from core.models import ApiToken
+
+    limit = ApiToken._meta.get_field("name").max_length
+    response = api_for(hutang).post(
+        "/api/v1/tokens/", {"name": " " * limit + "对接"}, format="json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["name"]
+    assert ApiToken.objects.count() == 1  # the test client's own token only
