@@ -141,6 +141,9 @@ def _enterprise_kwargs(names: list[str]) -> dict[str, dict[str, Any]]:
     kwargs = _described(Enterprise, names, **ENTERPRISE_TEXTS)
     # The service checks the code (normalised) and says which enterprise already has it.
     kwargs["uscc"]["validators"] = []
+    # As typed, a code may carry spaces and hyphens ("9132 0412-…"): the service strips them
+    # and then insists on 18 characters; the documented limit is on what may be sent.
+    kwargs["uscc"]["max_length"] = 40
     return kwargs
 
 
