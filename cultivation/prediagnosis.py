@@ -19,7 +19,7 @@ from dataclasses import dataclass, fields
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import BooleanField, Case, Exists, OuterRef, QuerySet, Value, When
 from django.db.models.functions import Collate
 
 from core.dates import now, today
@@ -52,9 +52,14 @@ class Result:
 
 
 def default_apply_year() -> int:
-    """The year whose application the data can judge: the one after the latest indicators."""
+    """The year whose application the data can judge: the one after the latest complete
+    year of indicators. The current year's figures are year-to-date (mid-2019 holds half of
+    2019's sales), so they never make the default: judging a 2020 application on them
+    reads a half year as a 13% fall in sales."""
     latest = latest_year()
-    return latest + 1 if latest else today().year
+    if latest is None:
+        return today().year
+    return min(latest, today().year - 1) + 1
 
 
 def as_of_for(apply_year: int) -> datetime.date:
@@ -140,6 +145,14 @@ def _name_order():
     return "enterprise__name"
 
 
+# Diagnosis.undecided over the stored columns: nothing fails, something cannot be judged.
+UNDECIDED = Case(
+    When(failing_count=0, unknown_count__gt=0, then=Value(True)),
+    default=Value(False),
+    output_field=BooleanField(),
+)
+
+
 def ranked(queryset: QuerySet, *, apply_year: int) -> QuerySet:
     """Stored rows of the candidates in `queryset`, closest to passing first (as
     closest_to_passing orders them); the rows missing or stale are computed first."""
@@ -149,7 +162,10 @@ def ranked(queryset: QuerySet, *, apply_year: int) -> QuerySet:
         fresh_rows(apply_year)
         .filter(enterprise__in=among)
         .select_related("enterprise__town")
-        .order_by("failing_count", "unknown_count", "gap", _name_order(), "enterprise_id")
+        .annotate(undecided=UNDECIDED)
+        .order_by(
+            "undecided", "failing_count", "unknown_count", "gap", _name_order(), "enterprise_id"
+        )
     )
 
 
@@ -173,7 +189,6 @@ def fill(queryset: QuerySet, *, apply_year: int) -> int:
 def _row(result: Result, *, apply_year: int, as_of: datetime.date, at) -> Prediagnosis:
     hte = result.hte
     failing, unknown = hte.failing, hte.unknown
-    _, _, gap = hte.closeness
     return Prediagnosis(
         enterprise_id=result.enterprise.pk,
         apply_year=apply_year,
@@ -183,7 +198,7 @@ def _row(result: Result, *, apply_year: int, as_of: datetime.date, at) -> Predia
         hte_verdict=hte.verdict.value,
         failing_count=len(failing),
         unknown_count=len(unknown),
-        gap=gap,
+        gap=hte.gaps,
         score_estimate=hte.score_estimate,
         summary=hte.summary(),
         failing=[c.title for c in failing],

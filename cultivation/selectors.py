@@ -280,6 +280,11 @@ def current_rung_annotations(on: datetime.date | None = None) -> dict:
     }
 
 
+def in_pool(queryset: QuerySet, on: datetime.date | None = None) -> QuerySet:
+    """The enterprises of `queryset` in the cultivation pool (在库) on the date."""
+    return queryset.filter(current_rung_annotations(on)["rung_pool"])
+
+
 RUNG_ORDER = [Rung.CERTIFIED, Rung.APPLYING, Rung.POOL, Rung.TECH_SME]
 
 

@@ -107,14 +107,24 @@ def stalled(request):
 def diagnosis_list(request):
     context = _context(request)
     year = year_param(request, prediagnosis.default_apply_year())
+    enterprises = _in_unit(request, context["unit"])
+    # 仅培育库: the dashboard's "closest to passing" ranks these, and links here with it on,
+    # so both pages number the same enterprise alike.
+    pool_only = request.GET.get("pool") == "1"
+    if pool_only:
+        enterprises = selectors.in_pool(enterprises, selectors.as_of_in(year))
     # Ranked from the stored results; only the page shown is diagnosed in full (its messages).
-    ranked = prediagnosis.ranked(_in_unit(request, context["unit"]), apply_year=year)
+    ranked = prediagnosis.ranked(enterprises, apply_year=year)
     page = paginate(request, ranked)
     shown = page["page"]
     shown.object_list = prediagnosis.results_for(
         [row.enterprise for row in shown.object_list], apply_year=year
     )
-    return render(request, "cultivation/diagnosis_list.html", {**context, "year": year, **page})
+    return render(
+        request,
+        "cultivation/diagnosis_list.html",
+        {**context, "year": year, "pool_only": pool_only, **page},
+    )
 
 
 @require_safe

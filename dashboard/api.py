@@ -258,6 +258,9 @@ class DashboardClosestRowSerializer(serializers.Serializer):
     name = serializers.CharField(help_text="企业名称")
     town = serializers.CharField(help_text="所在镇（园区）简称")
     verdict = enum_field([(v.value, v.label) for v in Verdict], "高企预诊断结论")
+    undecided = serializers.BooleanField(
+        help_text="无法判断：没有不符合的条件，但缺少数据；排在可判断的企业之后"
+    )
     summary = serializers.CharField(help_text="结论说明")
     failing = serializers.ListField(child=serializers.CharField(), help_text="不符合的条件")
     unknown = serializers.ListField(child=serializers.CharField(), help_text="无法判断的条件")

@@ -351,14 +351,14 @@ def closest(unit: OrgUnit, year: int) -> dict:
     another date — are diagnosed, so the first request after a change stays fast.
     """
     on = ladder.as_of_in(year, today())
-    in_pool = ladder.current_rung_annotations(on)["rung_pool"]
-    candidates = Enterprise.objects.in_unit(unit).filter(in_pool)
+    candidates = ladder.in_pool(Enterprise.objects.in_unit(unit), on)
     rows = ranked(candidates, apply_year=year)
     detail = reverse("cultivation:diagnosis")
     return {
         "year": year,
         "candidates": rows.count(),
-        "all_url": f"{detail}?unit={unit.pk}&year={year}",
+        # the same ranking, all of it: the pre-diagnosis list of the pool members
+        "all_url": f"{detail}?unit={unit.pk}&year={year}&pool=1",
         "rows": [
             {
                 "unit_id": row.enterprise.town_id,
@@ -366,6 +366,7 @@ def closest(unit: OrgUnit, year: int) -> dict:
                 "name": row.enterprise.name,
                 "town": row.enterprise.town.label,
                 "verdict": row.hte_verdict,
+                "undecided": row.undecided,
                 "summary": row.summary,
                 "failing": row.failing,
                 "unknown": row.unknown,

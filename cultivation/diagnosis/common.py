@@ -171,10 +171,21 @@ class Diagnosis:
         return [c for c in self.conditions if c.status is Status.UNKNOWN]
 
     @property
-    def closeness(self) -> tuple[int, int, Decimal]:
-        """Sort key, smaller = closer to passing: (#failing, #unknown, Σ relative gaps)."""
-        gaps = sum((c.relative_gap or Decimal(1) for c in self.failing), Decimal(0))
-        return (len(self.failing), len(self.unknown), gaps)
+    def undecided(self) -> bool:
+        """Nothing fails but something cannot be judged (data missing): not "closest to
+        passing" — it may be far from it — so rankings list it in a group of its own."""
+        return self.verdict is Status.UNKNOWN
+
+    @property
+    def gaps(self) -> Decimal:
+        """Σ relative gaps of the failing conditions (a gap that cannot be measured counts 1)."""
+        return sum((c.relative_gap or Decimal(1) for c in self.failing), Decimal(0))
+
+    @property
+    def closeness(self) -> tuple[bool, int, int, Decimal]:
+        """Sort key, smaller = closer to passing: judged first, then (#failing, #unknown,
+        Σ relative gaps)."""
+        return (self.undecided, len(self.failing), len(self.unknown), self.gaps)
 
     def condition(self, code: str) -> Condition:
         for c in self.conditions:

@@ -253,7 +253,14 @@
       return;
     }
     body.replaceChildren();
+    var grouped = false;
     data.rows.forEach(function (r, i) {
+      if (r.undecided && !grouped) {  // the same groups as the pre-diagnosis list
+        grouped = true;
+        var head = el("tr", { class: "group-row" });
+        head.appendChild(el("td", { colspan: "6" }, "无法判断（缺少数据，补齐后才能排名）"));
+        body.appendChild(head);
+      }
       var tr = el("tr", { class: "dash-row", "data-href": r.url });
       tr.appendChild(el("td", { class: "num" }, String(i + 1)));
       var name = el("td");

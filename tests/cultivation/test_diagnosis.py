@@ -137,7 +137,7 @@ def test_healthy_applicant_passes_every_condition():
     assert d.verdict is Status.PASS
     assert [c.status for c in d.conditions] == [Status.PASS] * 8
     assert d.missing == []
-    assert d.closeness == (0, 0, 0)
+    assert d.closeness == (False, 0, 0, 0)
     assert d.summary() == "符合：全部 8 项条件符合"
 
 
@@ -662,7 +662,7 @@ def test_closeness_ranks_one_small_failure_ahead_of_two():
 
 def test_closeness_ranks_the_smaller_gap_first():
     small, large = _short_of_rd("73.9"), _short_of_rd("20")
-    assert small.closeness[:2] == large.closeness[:2] == (1, 0)
+    assert small.closeness[:3] == large.closeness[:3] == (False, 1, 0)
     assert small.closeness < large.closeness
 
 
@@ -672,6 +672,16 @@ def test_closeness_puts_unknown_after_the_same_number_of_failures():
     assert len(undecided.failing) == len(near.failing) == 1
     assert undecided.unknown
     assert near.closeness < undecided.closeness
+
+
+def test_closeness_lists_the_undecided_after_every_judged_enterprise():
+    """Missing data is not "close to passing": an enterprise that fails nothing only because
+    its staff figure is missing ranks after one that fails two conditions."""
+    two = _short_of_rd("73.9", hightech_revenue=D(1000))
+    undecided = hte(make_years({2018: {"st_staff": None}}))
+    assert not undecided.failing and undecided.unknown
+    assert undecided.undecided and not two.undecided
+    assert sorted([undecided, two], key=lambda d: d.closeness) == [two, undecided]
 
 
 # ============================================================================ as_dict

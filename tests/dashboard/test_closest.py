@@ -2,6 +2,7 @@
 what a fresh diagnosis says — after an enterprise's indicators change, after it is
 certified, and on another day — and the pre-diagnosis list ranks the same way."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -147,3 +148,40 @@ def test_the_diagnosis_list_ranks_as_a_fresh_diagnosis(demo, client_for, hutang)
     for r in fresh[:50]:
         assert r.hte.summary() in html
     assert Prediagnosis.objects.filter(apply_year=2019, enterprise__town=town).count() == len(fresh)
+
+
+def test_the_dashboard_and_the_diagnosis_list_number_each_enterprise_alike(
+    demo, client_for, district
+):
+    """One ranking: the dashboard's "closest to passing" and the pre-diagnosis list it links
+    to (仅培育库, the default application year) show the same enterprises at the same ranks."""
+    client = client_for(district)
+    data = closest(client)
+    assert data["all_url"].endswith("&pool=1")
+    page = client.get(data["all_url"]).content.decode()
+    ranks = re.findall(r'<td class="num">(\d+)</td>\s*<td><a href="[^"]+">([^<]+)</a>', page)
+    by_name = {name: int(rank) for rank, name in ranks}
+    assert [by_name[r["name"]] for r in data["rows"]] == list(range(1, len(data["rows"]) + 1))
+    default = client.get("/cultivation/diagnosis/", {"pool": "1"}).content.decode()
+    assert "按2019年申报" in default  # mid-2019: 2019's application, on full years 2016–2018
+
+
+def test_enterprises_that_cannot_be_judged_come_after_every_judged_one(demo, client_for, district):
+    """An enterprise missing data ranks in its own group below those failing conditions, and
+    says which data it lacks (asked for 2020 in mid-2019, some 2019 figures are missing)."""
+    fresh = closest_to_passing(Enterprise.objects.all(), apply_year=2020)
+    flags = [r.hte.undecided for r in fresh]
+    assert True in flags and False in flags
+    assert flags == sorted(flags)  # judged (False) first, then the undecided
+    first_undecided = fresh[flags.index(True)]
+    client = client_for(district)
+    pages = (len(fresh) + 49) // 50
+    html = "".join(
+        client.get("/cultivation/diagnosis/", {"year": 2020, "page": n}).content.decode()
+        for n in range(1, pages + 1)
+    )
+    group = html.index("无法判断（缺少数据")
+    assert html.index(f">{fresh[0].enterprise.name}</a>") < group
+    assert html.index(f">{fresh[flags.index(True) - 1].enterprise.name}</a>") < group
+    assert group < html.index(f">{first_undecided.enterprise.name}</a>")
+    assert "缺少数据：" + "、".join(first_undecided.hte.missing) in html
