@@ -26,10 +26,6 @@ def districts():
     return OrgUnit.objects.filter(kind__in=DISTRICT_KINDS, is_active=True).order_by("path")
 
 
-def child_units(unit: OrgUnit):
-    return unit.children.filter(is_active=True).order_by("order", "name")
-
-
 # Entries kept outside the change log, added by other apps in their ready(): a function of
 # an instance returning unsaved ChangeLog entries (e.g. what each quarterly upload changed).
 HISTORY_SOURCES: list[Callable[[Model], list[ChangeLog]]] = []

@@ -25,22 +25,6 @@ from .tasks import HEARTBEAT
 
 @require_safe
 @login_required
-def home(request):
-    user = request.user
-    return render(
-        request,
-        "core/home.html",
-        {"unit": user.unit, "children": selectors.child_units(user.unit) if user.unit else []},
-    )
-
-
-def empty_section(request, *, title: str, description: str):
-    """A section later work fills: a proper page saying so, never a 404."""
-    return render(request, "core/section_empty.html", {"title": title, "description": description})
-
-
-@require_safe
-@login_required
 def history(request, app_label: str, model_name: str, pk: str):
     """The change history of any logged object the user may see."""
     instance = selectors.history_object(request.user, app_label, model_name, pk)

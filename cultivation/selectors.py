@@ -387,3 +387,45 @@ def expiring_certificates(enterprises: QuerySet, year: int) -> QuerySet:
         .select_related("enterprise__town")
         .order_by("expires_on", "enterprise__name")
     )
+
+
+@dataclass(frozen=True)
+class Standing:
+    """An enterprise's place on the ladder on a date: its rung and, if it holds one, the valid
+    高企 certificate as (issue date, expiry date)."""
+
+    rung: Rung
+    certificate: tuple[datetime.date, datetime.date] | None
+
+
+def standings(enterprise_ids: list[int], on: datetime.date | None = None) -> dict[int, Standing]:
+    """{id: Standing} for a page of a list or a chunk of an export, in one query whatever
+    their number — with the rung filter's definitions (`current_rung_annotations`) and the
+    有效高企 count's (`valid_hte_ids`), so a row never disagrees with either. Of two valid
+    certificates (a renewal overlapping the old one) the newer is shown."""
+    from django.db.models import Subquery  # (local: this file's imports are shared ground)
+
+    if not enterprise_ids:
+        return {}
+    on = on or today()
+    flags = [f"rung_{r}" for r in RUNG_ORDER]
+    newest = valid_hte_ids(on).filter(enterprise_id=OuterRef("pk")).order_by("-issued_on")
+    rows = (
+        # the ids come from the caller's scoped queryset
+        Enterprise.objects.filter(pk__in=enterprise_ids)
+        .order_by()
+        .annotate(
+            **current_rung_annotations(on),
+            certificate_issued=Subquery(newest.values("issued_on")[:1]),
+            certificate_expires=Subquery(newest.values("expires_on")[:1]),
+        )
+        .values("pk", "certificate_issued", "certificate_expires", *flags)
+    )
+    result = {}
+    for row in rows:
+        issued, expires = row["certificate_issued"], row["certificate_expires"]
+        result[row["pk"]] = Standing(
+            rung=next((r for r in RUNG_ORDER if row[f"rung_{r}"]), Rung.PROSPECT),
+            certificate=(issued, expires) if issued and expires else None,
+        )
+    return result

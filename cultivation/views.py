@@ -15,6 +15,7 @@ from core.dates import today
 from core.http import require_form_methods, require_safe
 from core.params import paginate, unit_choices, unit_param, year_param
 from core.scoping import VIEW, can_write, get_for_change, get_for_user_or_404
+from core.sheets.import_export import XLSX_TYPE
 from enterprises.models import Enterprise
 from enterprises.selectors import enterprises_for
 
@@ -30,6 +31,7 @@ from .forms import (
     ImportForm,
     PoolForm,
 )
+from .io import lists
 from .io.ladder import build_template, import_ladder
 from .models import Application, PoolMembership
 
@@ -81,14 +83,42 @@ def funnel(request):
     )
 
 
+def _expiring(request):
+    """The expiring page's certificates: the unit's, running out in the year (or one of its
+    quarters — the home page's "本季度到期" links here with ?quarter=)."""
+    context = _context(request)
+    year = year_param(request, today().year)
+    quarter = request.GET.get("quarter", "")
+    quarter = int(quarter) if quarter in ("1", "2", "3", "4") else None
+    certificates = selectors.expiring_certificates(_in_unit(request, context["unit"]), year)
+    if quarter:
+        certificates = certificates.filter(expires_on__month__range=(3 * quarter - 2, 3 * quarter))
+    return {**context, "year": year, "quarter": quarter}, certificates
+
+
 @require_safe
 @login_required
 def expiring(request):
-    context = _context(request)
-    year = year_param(request, today().year)
-    certificates = selectors.expiring_certificates(_in_unit(request, context["unit"]), year)
+    context, certificates = _expiring(request)
     page = paginate(request, certificates)
-    return render(request, "cultivation/expiring.html", {**context, "year": year, **page})
+    return render(request, "cultivation/expiring.html", {**context, **page})
+
+
+@require_safe
+@login_required
+def expiring_export(request):
+    context, certificates = _expiring(request)
+    title = f"{context['year']}年" + (f"第{context['quarter']}季度" if context["quarter"] else "")
+    data = lists.expiring_workbook(
+        certificates, unit_name=context["unit"].name, year=context["year"], on=today()
+    )
+    return _xlsx(data, f"{context['unit'].name}{title}到期高企证书名单（{today():%Y%m%d}）.xlsx")
+
+
+def _xlsx(data: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
 
 
 @require_safe
@@ -102,9 +132,8 @@ def stalled(request):
     return render(request, "cultivation/stalled.html", {**context, **page})
 
 
-@require_safe
-@login_required
-def diagnosis_list(request):
+def _diagnosis(request):
+    """The pre-diagnosis ranking the list and its export show: (context, stored rows)."""
     context = _context(request)
     year = year_param(request, prediagnosis.default_apply_year())
     enterprises = _in_unit(request, context["unit"])
@@ -113,18 +142,32 @@ def diagnosis_list(request):
     pool_only = request.GET.get("pool") == "1"
     if pool_only:
         enterprises = selectors.in_pool(enterprises, selectors.as_of_in(year))
-    # Ranked from the stored results; only the page shown is diagnosed in full (its messages).
     ranked = prediagnosis.ranked(enterprises, apply_year=year)
+    return {**context, "year": year, "pool_only": pool_only}, ranked
+
+
+@require_safe
+@login_required
+def diagnosis_list(request):
+    context, ranked = _diagnosis(request)
+    # Ranked from the stored results; only the page shown is diagnosed in full (its messages).
     page = paginate(request, ranked)
     shown = page["page"]
     shown.object_list = prediagnosis.results_for(
-        [row.enterprise for row in shown.object_list], apply_year=year
+        [row.enterprise for row in shown.object_list], apply_year=context["year"]
     )
-    return render(
-        request,
-        "cultivation/diagnosis_list.html",
-        {**context, "year": year, "pool_only": pool_only, **page},
-    )
+    return render(request, "cultivation/diagnosis_list.html", {**context, **page})
+
+
+@require_safe
+@login_required
+def diagnosis_export(request):
+    context, ranked = _diagnosis(request)
+    year, unit = context["year"], context["unit"]
+    on = prediagnosis.as_of_for(year)
+    data = lists.diagnosis_workbook(ranked, unit_name=unit.name, year=year, on=on)
+    scope = "培育库" if context["pool_only"] else ""
+    return _xlsx(data, f"{unit.name}{scope}预诊断名单（{year}年申报，{today():%Y%m%d}）.xlsx")
 
 
 @require_safe
@@ -218,12 +261,7 @@ def pool_end(request, pk):
 @require_safe
 @login_required
 def import_template(request):
-    response = HttpResponse(
-        build_template(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = content_disposition_header(True, "梯次培育历史导入模板.xlsx")
-    return response
+    return _xlsx(build_template(), "梯次培育历史导入模板.xlsx")
 
 
 @require_form_methods

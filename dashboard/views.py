@@ -19,7 +19,7 @@ from core.models import OrgUnit
 from core.params import unit_nav, unit_param, year_param
 from core.scoping import can_write, visible_unit_ids
 
-from . import cache, selectors
+from . import cache, home, selectors
 
 # Blocks the page renders itself; trend and closest (pre-diagnosis, slow when cold) are
 # drawn by dashboard.js from their endpoints after the page has arrived.
@@ -66,6 +66,13 @@ def _body(request: AuthedRequest, unit: OrgUnit, year: int, visible: set[int]) -
     page_key = cache.key("page", unit, year, request.user.unit_id, writer)
     html = fresh(page_key, cache.version("page", unit), render_body, cache.CACHE_SECONDS)
     return mark_safe(html)  # rendered by our own template, autoescaped there
+
+
+@require_safe
+@login_required
+def home_page(request: AuthedRequest) -> HttpResponse:
+    """首页: what the user has to do today (dashboard.home)."""
+    return render(request, "dashboard/home.html", home.todo(request.user))
 
 
 @require_safe
