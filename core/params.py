@@ -1,5 +1,6 @@
 """Reading "which unit" and "which year" from a request, always inside the user's scope."""
 
+import datetime
 import hashlib
 from functools import cached_property
 
@@ -37,6 +38,14 @@ def year_param(request, default: int | None = None, name: str = "year") -> int:
     except ValueError:
         return default or today().year
     return year if 2000 <= year <= 2100 else (default or today().year)
+
+
+def date_param(request, name: str) -> datetime.date | None:
+    """?<name>=YYYY-MM-DD, or None when absent or not a date (the page's default applies)."""
+    try:
+        return datetime.date.fromisoformat(request.GET.get(name, ""))
+    except ValueError:
+        return None
 
 
 def unit_choices(user, unit: OrgUnit) -> list[OrgUnit]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
 
 from core.dates import today
 from core.models import OrgUnit
@@ -224,22 +225,66 @@ def metric_counts(code: str, year: int, parent: OrgUnit, on: datetime.date | Non
 # --- views of the ladder ------------------------------------------------------------------------
 
 
+# Counts the funnel shows beyond the metric registry (which targets choose from).
+FUNNEL_COUNTS = {
+    "pool_active": LadderMetric("pool_active", "培育库在库", lambda y, on: pool_active_ids(y)),
+    "first_passed": LadderMetric(
+        "first_passed",
+        "首次申报认定通过",
+        lambda y, on: application_ids(
+            y, ApplicationKind.FIRST, statuses=[ApplicationStatus.PASSED]
+        ),
+    ),
+    "renewal_passed": LadderMetric(
+        "renewal_passed",
+        "重新认定通过",
+        lambda y, on: application_ids(
+            y, ApplicationKind.RENEWAL, statuses=[ApplicationStatus.PASSED]
+        ),
+    ),
+}
+# Every count a page may link to the enterprises behind (cultivation:behind).
+COUNTS = {**LADDER_METRICS, **FUNNEL_COUNTS}
+
+# 科小 → 入库 → 首次申报 → 认定: the cultivation path. Renewals (重新认定) are certified
+# enterprises re-applying, not pool graduates: dividing all applications by the pool read
+# "153.8%", so they are counted beside the funnel, never in its rates.
+FUNNEL_STEPS = [
+    ("sme_evaluated", "科技型中小企业"),
+    ("pool_active", "培育库在库"),
+    ("first_applications", "高企首次申报"),
+    ("first_passed", "首次申报通过"),
+]
+RENEWAL_STEPS = [("renewal_applications", "到期重新认定申报"), ("renewal_passed", "重新认定通过")]
+
+
+def behind_url(code: str, year: int, unit: OrgUnit, on: datetime.date) -> str:
+    """The list of the enterprises a count counts (cultivation:behind)."""
+    query = f"metric={code}&year={year}&unit={unit.pk}&on={on.isoformat()}"
+    return f"{reverse('cultivation:behind')}?{query}"
+
+
 def funnel(unit: OrgUnit, year: int) -> list[dict]:
-    """科小 → 入库 → 申报 → 认定 for a year, with each step's conversion from the one before."""
+    """The cultivation funnel for a year, each step's conversion from the one before, then the
+    renewals (rate: passed of filed) — every step with the code of its enterprise list."""
     on = year_end(year)
-    steps = [
-        ("科技型中小企业", sme_ids(year)),
-        ("培育库在库", pool_active_ids(year)),
-        ("高企申报", application_ids(year)),
-        ("认定通过", application_ids(year, statuses=[ApplicationStatus.PASSED])),
-    ]
     result: list[dict] = []
-    previous: int | None = None
-    for label, ids in steps:
-        count = count_by_child(ids, unit, on)[unit.id]
-        rate = count / previous if previous else None
-        result.append({"label": label, "count": count, "rate": rate})
-        previous = count
+    for steps, kind in ((FUNNEL_STEPS, "funnel"), (RENEWAL_STEPS, "renewal")):
+        previous: int | None = None
+        for code, label in steps:
+            count = count_by_child(COUNTS[code].ids(year, on), unit, on)[unit.id]
+            rate = count / previous if previous else None
+            result.append(
+                {
+                    "code": code,
+                    "label": label,
+                    "count": count,
+                    "rate": rate,
+                    "kind": kind,
+                    "url": behind_url(code, year, unit, on),
+                }
+            )
+            previous = count
     return result
 
 

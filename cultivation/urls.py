@@ -6,6 +6,7 @@ app_name = "cultivation"
 urlpatterns = [
     path("", views.overview, name="index"),
     path("funnel/", views.funnel, name="funnel"),
+    path("enterprises/", views.behind, name="behind"),
     path("expiring/", views.expiring, name="expiring"),
     path("expiring/export/", views.expiring_export, name="expiring_export"),
     path("stalled/", views.stalled, name="stalled"),

@@ -13,7 +13,7 @@ from django.utils.http import content_disposition_header
 
 from core.dates import today
 from core.http import require_form_methods, require_safe
-from core.params import paginate, unit_choices, unit_param, year_param
+from core.params import date_param, paginate, unit_choices, unit_param, year_param
 from core.scoping import VIEW, can_write, get_for_change, get_for_user_or_404
 from core.sheets.import_export import XLSX_TYPE
 from enterprises.models import Enterprise
@@ -80,6 +80,29 @@ def funnel(request):
         request,
         "cultivation/funnel.html",
         {**context, "year": year, "steps": selectors.funnel(unit, year), "per_child": per_child},
+    )
+
+
+@require_safe
+@login_required
+def behind(request):
+    """The enterprises behind a count (?metric=&year=&unit=[&on=]): the funnel's steps and
+    any registered ladder metric, attributed to the unit as of the count's date."""
+    context = _context(request)
+    metric = selectors.COUNTS.get(request.GET.get("metric", ""))
+    if metric is None:
+        raise Http404("没有这项统计。")
+    year = year_param(request, today().year)
+    on = date_param(request, "on") or selectors.as_of_in(year)
+    ids = metric.ids(year, on)
+    enterprises = selectors.enterprises_in(ids, context["unit"], on).filter(
+        pk__in=enterprises_for(request.user).values("pk")
+    )
+    page = paginate(request, enterprises.order_by("town__order", "town__path", "name"))
+    return render(
+        request,
+        "cultivation/behind.html",
+        {**context, "year": year, "on": on, "metric": metric, **page},
     )
 
 

@@ -23,6 +23,7 @@ from core.models import OrgUnit
 from core.params import unit_param
 from core.scoping import get_for_user_or_404, visible_unit_ids
 from cultivation.diagnosis.common import Status as Verdict
+from cultivation.selectors import FUNNEL_STEPS, RENEWAL_STEPS
 from targets.choices import Status
 
 from . import selectors
@@ -196,11 +197,15 @@ class DashboardTrendSerializer(serializers.Serializer):
 
 
 class DashboardFunnelStepSerializer(serializers.Serializer):
+    code = enum_field([(code, label) for code, label in FUNNEL_STEPS + RENEWAL_STEPS], "环节代码")
     label = serializers.CharField(  # type: ignore[assignment]
-        help_text="环节（科技型中小企业 → 培育库在库 → 高企申报 → 认定通过）"
+        help_text="环节（科技型中小企业 → 培育库在库 → 高企首次申报 → 首次申报通过；"
+        "另列到期重新认定申报 → 重新认定通过）"
     )
+    kind = enum_field([("funnel", "培育漏斗"), ("renewal", "重新认定（不计入漏斗转化率）")], "类别")
     count = serializers.IntegerField(help_text="企业数")
-    rate = NumberField(allow_null=True, help_text="相对上一环节的转化率；第一环节为 null")
+    rate = NumberField(allow_null=True, help_text="相对同类上一环节的转化率；每类第一环节为 null")
+    url = serializers.CharField(help_text="该环节企业名单页面的地址")
 
 
 class DashboardFunnelSerializer(serializers.Serializer):

@@ -224,23 +224,25 @@
   function drawFunnel(data) {
     var c = chart(document.getElementById("funnel-chart"));
     if (!c) return; // no chart when the year has no ladder records (the page says so)
+    // Renewals are listed beside the funnel (not pool graduates): only its own steps draw.
+    var steps = data.steps.filter(function (s) { return s.kind === "funnel"; });
     c.setOption({
       textStyle: { fontFamily: FONT },
       color: ["#9db7e0", "#5f8fd0", "#2f68b4", BRAND],
       tooltip: {
         trigger: "item",
         formatter: function (p) {
-          var step = data.steps[p.dataIndex];
+          var step = steps[p.dataIndex];
           return step.label + "：" + num(step.count) + " 家" + (step.rate === null ? "" : "<br>为上一环节的 " + pct(step.rate));
         },
       },
       series: [{
         type: "funnel", sort: "none", left: "6%", right: "6%", top: 8, bottom: 8, minSize: "30%", gap: 3, cursor: "pointer",
         label: { position: "inside", color: "#fff", fontSize: 12, formatter: function (p) { return p.name + "  " + num(p.value); } },
-        data: data.steps.map(function (s) { return { name: s.label, value: s.count }; }),
+        data: steps.map(function (s) { return { name: s.label, value: s.count }; }),
       }],
     });
-    c.on("click", function () { window.location.href = data.url; });
+    c.on("click", function (p) { window.location.href = steps[p.dataIndex].url; });
   }
 
   // --- closest to passing --------------------------------------------------------------------
