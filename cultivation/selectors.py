@@ -264,28 +264,39 @@ def behind_url(code: str, year: int, unit: OrgUnit, on: datetime.date) -> str:
     return f"{reverse('cultivation:behind')}?{query}"
 
 
-def funnel(unit: OrgUnit, year: int) -> list[dict]:
-    """The cultivation funnel for a year, each step's conversion from the one before, then the
-    renewals (rate: passed of filed) — every step with the code of its enterprise list."""
+def funnel_by_child(unit: OrgUnit, year: int) -> dict[int, list[dict]]:
+    """The cultivation funnel for a year for `unit` and each of its children (by id): each
+    step's conversion from the one before, then the renewals (rate: passed of filed), every
+    step with the link to its enterprises. One grouped count per step for all of them."""
     on = year_end(year)
-    result: list[dict] = []
-    for steps, kind in ((FUNNEL_STEPS, "funnel"), (RENEWAL_STEPS, "renewal")):
-        previous: int | None = None
-        for code, label in steps:
-            count = count_by_child(COUNTS[code].ids(year, on), unit, on)[unit.id]
-            rate = count / previous if previous else None
-            result.append(
-                {
-                    "code": code,
-                    "label": label,
-                    "count": count,
-                    "rate": rate,
-                    "kind": kind,
-                    "url": behind_url(code, year, unit, on),
-                }
-            )
-            previous = count
+    steps = FUNNEL_STEPS + RENEWAL_STEPS
+    counts = {code: count_by_child(COUNTS[code].ids(year, on), unit, on) for code, _ in steps}
+    units = {u.pk: u for u in [unit, *unit.children.all()]}
+    result: dict[int, list[dict]] = {}
+    for unit_id, each in units.items():
+        rows: list[dict] = []
+        for group, kind in ((FUNNEL_STEPS, "funnel"), (RENEWAL_STEPS, "renewal")):
+            previous: int | None = None
+            for code, label in group:
+                count = counts[code].get(unit_id, 0)
+                rows.append(
+                    {
+                        "code": code,
+                        "label": label,
+                        "count": count,
+                        "rate": count / previous if previous else None,
+                        "kind": kind,
+                        "url": behind_url(code, year, each, on),
+                    }
+                )
+                previous = count
+        result[unit_id] = rows
     return result
+
+
+def funnel(unit: OrgUnit, year: int) -> list[dict]:
+    """The unit's own funnel (funnel_by_child's row for it)."""
+    return funnel_by_child(unit, year)[unit.pk]
 
 
 def stalled_pool(unit: OrgUnit, on: datetime.date | None = None, years: int = 2) -> QuerySet:

@@ -75,11 +75,12 @@ def funnel(request):
     year = year_param(request, today().year)
     unit = context["unit"]
     children = list(unit.children.filter(is_active=True).order_by("order"))
-    per_child = [{"unit": child, "steps": selectors.funnel(child, year)} for child in children]
+    steps = selectors.funnel_by_child(unit, year)
+    per_child = [{"unit": child, "steps": steps[child.pk]} for child in children]
     return render(
         request,
         "cultivation/funnel.html",
-        {**context, "year": year, "steps": selectors.funnel(unit, year), "per_child": per_child},
+        {**context, "year": year, "steps": steps[unit.pk], "per_child": per_child},
     )
 
 
