@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
@@ -24,6 +25,11 @@ urlpatterns = [
     re_path(
         r"^reports/(?P<rest>(?:dashboard|bulletins)/.*)$",
         RedirectView.as_view(url="/%(rest)s", query_string=True, permanent=True),
+    ),
+    # Browsers (and the admin's pages, which have no icon link) still ask for /favicon.ico.
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=settings.STATIC_URL + "favicon.svg", permanent=True),
     ),
     path("api/v1/", include("core.api.urls")),
     # The unversioned, read-only API of 2019 (/api/enterprises/…): its GETs move for good.

@@ -10,6 +10,7 @@ from core.models import OrgUnit
 from core.seeds import WUJIN_2019_ROWS, WUJIN_2019_TOTAL
 from cultivation import selectors
 from cultivation.models import Certificate
+from enterprises.models import Enterprise
 
 
 @pytest.fixture
@@ -56,3 +57,19 @@ def test_loading_again_adds_no_ladder_rows(demo):
     before = Certificate.objects.count()
     call_command("load_demo", stdout=StringIO())
     assert Certificate.objects.count() == before
+
+
+def test_an_enterprise_history_starts_with_its_creation(demo):
+    """The demo's enterprises were entered before the first quarterly upload wrote to them,
+    so each history reads in order: 新建 is the oldest entry."""
+    from core.choices import Action
+    from core.selectors import history_for
+    from reports.models import Submission
+
+    approved = Submission.objects.filter(status="approved", period__year=2019).first()
+    enterprise = Enterprise.objects.filter(town=approved.unit).order_by("pk").first()
+    entries = history_for(enterprise)  # newest first
+    assert len(entries) > 1  # the upload's changes are there too
+    assert entries[-1].action == Action.CREATE
+    assert entries[-1].created_at < approved.uploaded_at
+    assert enterprise.created_at <= entries[-1].created_at
