@@ -1,15 +1,11 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from dashboard import views as dashboard_views
-
 from . import views
 from .forms import LoginForm
 from .http import require_form_methods
 
 urlpatterns = [
-    # 首页 lives in the dashboard app: it reads the reporting, ladder and target summaries.
-    path("", dashboard_views.home_page, name="home"),
     path(
         "accounts/login/",
         # Wrapped: LoginView redirects a signed-in user before it looks at the method.

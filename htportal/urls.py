@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from core.api.legacy import old_api_address
+from dashboard import views as dashboard_views
 
 admin.site.site_header = "高企培育管理平台 · 系统管理"
 admin.site.site_title = "高企培育管理平台"
@@ -13,6 +14,8 @@ handler404 = "core.api.errors.page_not_found"
 handler500 = "core.api.errors.server_error"
 
 urlpatterns = [
+    # 首页 lives in the dashboard app: it reads the reporting, ladder and target summaries.
+    path("", dashboard_views.home_page, name="home"),
     path("", include("core.urls")),
     path("enterprises/", include("enterprises.urls")),
     path("cultivation/", include("cultivation.urls")),

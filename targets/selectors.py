@@ -8,7 +8,7 @@ does not grow with the number of towns.
 
 import datetime
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -236,6 +236,61 @@ def completion(plan: TargetPlan, on: datetime.date | None = None) -> Completion:
         mismatches=_mismatches(plan, columns, targets, children, parent_values),
         parent_values=parent_values,
     )
+
+
+@dataclass
+class CompletionTable:
+    """The completion table as one reader may see it: what the 目标任务 page shows and the
+    完成情况表 export lays out, so the two always carry the same numbers for a date."""
+
+    result: Completion
+    rows: list[Row]  # the child units the reader may see, in the plan's order
+    columns: list[PlanMetric]  # every metric broken down to the units, in the plan's order
+    shown: list[PlanMetric]  # the ones chosen to show (every one unless chosen)
+    own_goals: list[PlanMetric]  # goals the plan sets for its own unit only (cards)
+    hidden: set[str]  # codes of the columns not chosen (the page renders them hidden)
+
+    @property
+    def chosen(self) -> bool:
+        """Whether some metric groups are left out (the page says so; the export too)."""
+        return bool(self.hidden)
+
+
+def completion_table(
+    plan: TargetPlan,
+    on: datetime.date | None = None,
+    *,
+    visible: set[int] | None,
+    show: Iterable[str] = (),
+) -> CompletionTable:
+    """`cached_completion` cut to what a reader sees: the children in `visible`
+    (`core.scoping.visible_unit_ids`; None for every row — the shell) and the total row,
+    always (a town sees the district's total, as the notice prints it). `show`: metric codes
+    of the groups to show; none, or none known, shows them all."""
+    result = cached_completion(plan, on)
+    columns = [c for c in result.columns if c.breakdown]
+    wanted = set(show)
+    shown = [c for c in columns if c.metric.code in wanted] or columns
+    return CompletionTable(
+        result=result,
+        rows=[r for r in result.rows if visible is None or r.unit.pk in visible],
+        columns=columns,
+        shown=shown,
+        own_goals=[c for c in result.columns if not c.breakdown],
+        hidden={c.metric.code for c in columns if c not in shown},
+    )
+
+
+def metric_toggles(plan: TargetPlan, show: Iterable[str] = ()) -> list[dict]:
+    """The page's "显示指标" boxes: each broken-down metric, ticked if `completion_table`
+    shows it for the same `show` (read apart from it: the table itself is cached as HTML)."""
+    columns = list(plan.plan_metrics.filter(breakdown=True).select_related("metric"))
+    codes = {c.metric.code for c in columns}
+    chosen = (set(show) & codes) or codes
+    return [
+        {"code": c.metric.code, "name": c.metric.name, "checked": c.metric.code in chosen}
+        for c in columns
+    ]
 
 
 def _cell(metric, target, actual, plan, expected) -> Cell:

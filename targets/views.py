@@ -1,11 +1,13 @@
 """Target plans: list, completion table, create/edit, value grid, Excel import/export, drill-down."""
 
+import datetime
+import hashlib
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
@@ -30,7 +32,13 @@ from enterprises.selectors import enterprises_for
 
 from . import selectors, services
 from .forms import PlanForm, TableImportForm
-from .io import TableErrors, parse_attachment, write_attachment
+from .io import (
+    TableErrors,
+    completion_filename,
+    parse_attachment,
+    write_attachment,
+    write_completion,
+)
 from .models import TargetPlan
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -53,34 +61,68 @@ def plan_list(request):
     )
 
 
+def _as_of(request, plan: TargetPlan) -> tuple[datetime.date, str]:
+    """?as_of=2019-06-30: the counting date chosen on the page (clipped to the plan's year,
+    as every count is), else today; with a message (Chinese) when the text is no date."""
+    raw = request.GET.get("as_of", "").strip()
+    problem = ""
+    try:
+        chosen = datetime.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        chosen = None
+        problem = f"统计日期“{raw[:20]}”不是有效日期（格式如 {plan.year}-06-30），已按今天统计。"
+    return ladder.as_of_in(plan.year, chosen or today()), problem
+
+
 @require_safe
 @login_required
 def plan_detail(request, pk):
     plan = _plan(request, pk)
     visible = visible_unit_ids(request.user)
     can_edit = can_change(request.user, plan)
+    on, date_problem = _as_of(request, plan)
+    show = sorted(set(request.GET.getlist("show")))
 
     def render_results() -> str:
-        result = selectors.cached_completion(plan, today())
+        table = selectors.completion_table(plan, on, visible=visible, show=show)
         context = {
             "plan": plan,
-            "result": result,
+            "table": table,
+            "result": table.result,
             "drillable": visible,  # units whose enterprises this user may list
-            "own_goals": [c for c in result.columns if not c.breakdown],
-            "rows": [row for row in result.rows if row.unit.pk in visible],  # a town: its own
-            "table_columns": [c for c in result.columns if c.breakdown],
+            "own_goals": table.own_goals,
+            "rows": table.rows,  # a town: its own
+            "table_columns": table.columns,
             "can_edit": can_edit,
         }
         return render_to_string("targets/_results.html", context, request)
 
     # Rendering 100 towns × 6 metrics costs more than computing them once: the cards and
-    # the table are cached as HTML, per plan, date, what this user may see and may edit.
-    on = ladder.as_of_in(plan.year, today())
-    key = f"targets:results:{plan.pk}:{on.isoformat()}:{scope_digest(visible)}:{can_edit}"
+    # the table are cached as HTML, per plan, date, what this user may see and may edit, and
+    # the metric groups chosen (those not chosen are rendered hidden, for the toggles).
+    chosen = hashlib.sha256(",".join(show).encode()).hexdigest()[:12]
+    key = f"targets:results:{plan.pk}:{on.isoformat()}:{scope_digest(visible)}:{can_edit}:{chosen}"
     version = selectors.completion_version(plan)
     html = fresh(key, version, render_results, selectors.CACHE_SECONDS)
-    context = {"plan": plan, "can_edit": can_edit, "results": mark_safe(html)}
+    context = {
+        "plan": plan,
+        "can_edit": can_edit,
+        "results": mark_safe(html),
+        "on": on,
+        "date_problem": date_problem,
+        "year_start": datetime.date(plan.year, 1, 1),
+        "year_end": datetime.date(plan.year, 12, 31),
+        "toggles": selectors.metric_toggles(plan, show),
+        "export_query": _export_query(on, show),
+    }
     return render(request, "targets/detail.html", context)
+
+
+def _export_query(on: datetime.date, show: list[str]) -> str:
+    query = QueryDict(mutable=True)
+    query["as_of"] = on.isoformat()
+    query.setlist("show", show)
+    return query.urlencode()
 
 
 @require_form_methods
@@ -208,6 +250,21 @@ def plan_export(request, pk):
     return response
 
 
+@require_safe
+@login_required
+def completion_export(request, pk):
+    """The completion table as the 完成情况表 sent upward: the page's numbers for the page's
+    date and metric groups, and only the rows the page shows this user."""
+    plan = _plan(request, pk)
+    on, _ = _as_of(request, plan)
+    table = selectors.completion_table(
+        plan, on, visible=visible_unit_ids(request.user), show=request.GET.getlist("show")
+    )
+    response = HttpResponse(write_completion(table), content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, completion_filename(table))
+    return response
+
+
 @require_form_methods
 @login_required
 def plan_import(request, pk):
@@ -249,7 +306,8 @@ def drill_down(request, pk):
         raise Http404("该单位不在本目标任务范围内。")
     metric = column.metric
     year = plan.year - 1 if metric.baseline else plan.year
-    ids, on = ladder.metric_ids(metric.ladder_metric, year, today())
+    # The date of the completion table the number was clicked on (a baseline: its year end).
+    ids, on = ladder.metric_ids(metric.ladder_metric, year, _as_of(request, plan)[0])
     enterprises = ladder.enterprises_in(ids, unit, on).filter(
         pk__in=enterprises_for(request.user).values("pk")
     )

@@ -68,9 +68,12 @@ ROUTES: dict[str, Kind] = {
     "enterprises:year_edit": Kind(FORM, "year"),
     "cultivation:index": Kind(READ),
     "cultivation:funnel": Kind(READ),
+    "cultivation:behind": Kind(READ),
     "cultivation:expiring": Kind(READ),
+    "cultivation:expiring_export": Kind(READ),
     "cultivation:stalled": Kind(READ),
     "cultivation:diagnosis": Kind(READ),
+    "cultivation:diagnosis_export": Kind(READ),
     "cultivation:diagnosis_detail": Kind(READ, "enterprise"),
     "cultivation:import": Kind(FORM),
     "cultivation:import_template": Kind(READ),
@@ -85,12 +88,14 @@ ROUTES: dict[str, Kind] = {
     "targets:export": Kind(READ, "plan"),
     "targets:import": Kind(DISTRICT_FORM, "plan"),
     "targets:drill_down": Kind(READ, "plan"),
+    "targets:completion_export": Kind(READ, "plan"),
     "reports:index": Kind(READ),
     "reports:period_create": Kind(DISTRICT_FORM),
     "reports:period": Kind(READ, "period"),
     "reports:template": Kind(REPORTER, "period"),
     "reports:upload": Kind(POST, "period"),
     "reports:reopen": Kind(POST, "period"),
+    "reports:remind": Kind(POST, "period"),
     "reports:job": Kind(READ, "job"),
     "reports:job_status": Kind(READ, "job"),
     "reports:job_confirm": Kind(POST, "job"),
@@ -159,7 +164,10 @@ ROUTES: dict[str, Kind] = {
 
 TOWN_OBJECTS = {"enterprise", "year", "record", "history", "application", "pool", "job"}
 TOWN_OBJECTS |= {"submission", "certificate", "unit", "api-year", "evaluation", "honour"}
-QUERY = {"targets:drill_down": "?metric=baseline_valid_hte"}
+QUERY = {
+    "cultivation:behind": "?metric=applications",
+    "targets:drill_down": "?metric=baseline_valid_hte",
+}
 PERSONAS = ["district", "hutang", "niutang", "leader", "admin", "anonymous"]
 
 
