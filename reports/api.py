@@ -113,7 +113,10 @@ class ReportProblemSerializer(Serializer):
     column = serializers.CharField(help_text="列标题（或“C列”）；无则为空")
     message = serializers.CharField(help_text="问题说明")
     text = serializers.CharField(
-        help_text="完整的一句话：位置 + 说明，如“企业季度数据 第5行【科技人员数】：…”"
+        help_text=(
+            "完整的一句话：位置（企业的行带企业名称）+ 说明，"
+            "如“企业季度数据 第5行（常州某某科技有限公司）【科技人员数】：…”"
+        )
     )
 
     class Meta:

@@ -37,7 +37,9 @@ BY_CODE = {c.code: c for c in KEY_COLUMNS + INDICATOR_COLUMNS}
 DEFAULT_COLUMNS = ["staff_total", "st_staff", "sales_revenue", "rd_expense", "hightech_revenue"]
 
 DATA_SHEET = "企业季度数据"
-SUMMARY_SHEET = "汇总指标"  # unit-level "reported" metrics: 指标代码 | 指标名称 | 本年累计值
+# Unit-level "reported" metrics: 指标名称 | 计量单位 | 本年累计值 (templates made before
+# also had 指标代码 first; they still upload).
+SUMMARY_SHEET = "汇总指标"
 
 
 def columns_for(codes: list[str]) -> list[Column]:

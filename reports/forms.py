@@ -24,6 +24,13 @@ class PeriodForm(forms.ModelForm):
 
     def __init__(self, *args, unit, **kwargs):
         super().__init__(*args, **kwargs)
+        # The model's choices come with Django's "---------" as the empty one.
+        quarter = self.fields["quarter"]
+        assert isinstance(quarter, forms.ChoiceField)
+        quarter.choices = [
+            ("", "请选择季度"),
+            *ReportingPeriod._meta.get_field("quarter").flatchoices,
+        ]
         children = unit.children.filter(is_active=True).order_by("order")
         narrow_choices(self, "required_units", children)
         self.fields["required_units"].initial = list(children)
@@ -49,4 +56,6 @@ class ReopenForm(forms.Form):
 
     def __init__(self, *args, period, **kwargs):
         super().__init__(*args, **kwargs)
-        narrow_choices(self, "unit", period.required_units.order_by("order"))
+        narrow_choices(
+            self, "unit", period.required_units.order_by("order"), empty_label="请选择单位"
+        )

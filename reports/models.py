@@ -168,6 +168,20 @@ class Submission(models.Model):
     def __str__(self):
         return f"{self.unit} {self.period} 第{self.version}版"
 
+    # Who, as pages, exports and notices name them: a version made by import_quarterly or the
+    # demo has no user, and "None" must never stand where a person's name goes.
+    @property
+    def uploader_name(self) -> str:
+        return str(self.uploaded_by) if self.uploaded_by_id else SYSTEM_IMPORT
+
+    @property
+    def reviewer_name(self) -> str:
+        return str(self.reviewed_by) if self.reviewed_by_id else SYSTEM
+
+
+SYSTEM_IMPORT = "系统导入"  # made by a command (import_quarterly), not uploaded by a user
+SYSTEM = "系统"
+
 
 class UploadJob(models.Model):
     """An uploaded file on its way to becoming a submission: checked, parsed, previewed."""

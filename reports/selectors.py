@@ -1,20 +1,22 @@
 """Reads for quarterly reporting: what a user may see, the reporting rate, reported figures."""
 
 import datetime
+import re
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Max
+from django.db.models import Max, Q
 
 from core.choices import Action
-from core.models import ChangeLog, OrgUnit
+from core.models import ChangeLog, Notification, OrgUnit
 from core.scoping import can_change, can_write, visible_unit_ids
 from enterprises.models import Enterprise, EnterpriseYear
+from targets.models import Metric
 
 from .choices import SubmissionStatus
 from .columns import BY_CODE
 from .io.staging import staged_rows, text_of
-from .models import ReportingPeriod, Submission, UploadRow
+from .models import Reopening, ReportingPeriod, Submission, UploadRow
 
 
 def periods_for(user):
@@ -103,8 +105,77 @@ def rate_totals(rows: list[dict]) -> dict:
     }
 
 
-def missing_units(period: ReportingPeriod) -> list[OrgUnit]:
-    return [row["unit"] for row in reporting_rate(period) if not row["received"]]
+def missing_units(period: ReportingPeriod, units=None) -> list[OrgUnit]:
+    """The required units (or those of `units`) with no version yet."""
+    return [row["unit"] for row in reporting_rate(period, units) if not row["received"]]
+
+
+def reopened_until(period: ReportingPeriod, on: datetime.date) -> dict[int, datetime.date]:
+    """Unit id → the last day its reopening of the period runs to, for those reopened on `on`
+    (a reopening that has run out no longer counts: upload_refusal's rule)."""
+    reopenings = Reopening.objects.filter(period=period, until__gte=on).values_list(
+        "unit_id", "until"
+    )
+    found: dict[int, datetime.date] = {}
+    for unit_id, until in reopenings:
+        found[unit_id] = max(until, found.get(unit_id, until))
+    return found
+
+
+# --- 截止提醒 (deadline reminders) ------------------------------------------------------------------
+# The daily job's key is one per period and unit: it reminds a unit once. A reminder sent by
+# hand (提醒未报送单位) is one per period, unit and day: the district may remind again on a
+# later day, but a unit gets at most one reminder a day, whoever sends it first.
+
+
+def _reminder_prefix(period: ReportingPeriod) -> str:
+    return f"reminder:{period.code}:p{period.pk}:unit"
+
+
+def reminder_key(period: ReportingPeriod, unit: OrgUnit) -> str:
+    return f"{_reminder_prefix(period)}{unit.pk}"
+
+
+def manual_reminder_key(period: ReportingPeriod, unit: OrgUnit, day: datetime.date) -> str:
+    return f"{reminder_key(period, unit)}:{day.isoformat()}"
+
+
+_REMINDED_UNIT = re.compile(r":unit(\d+):")
+
+
+def reminded_on(period: ReportingPeriod, day: datetime.date) -> set[int]:
+    """The ids of the period's units sent a deadline reminder on `day`, by the daily job or by
+    hand: the one won't follow the other on the same day. By hand, the key says the day; the
+    daily job's notices are dated by when they were made (the portal's clock)."""
+    keys = Notification.objects.filter(dedupe_key__startswith=_reminder_prefix(period)).filter(
+        Q(dedupe_key__contains=f":{day.isoformat()}:") | Q(created_at__date=day)
+    )
+    return {
+        int(match.group(1))
+        for key in keys.values_list("dedupe_key", flat=True)
+        if key and (match := _REMINDED_UNIT.search(key))
+    }
+
+
+def reported_figures(submission: Submission) -> list[tuple[str, int | Decimal, str]]:
+    """(metric name, value, unit of measure) of the unit-level figures a version reported, in
+    catalogue order: pages name metrics, never their codes (a metric since removed from the
+    catalogue shows its code, the one thing left of it)."""
+    reported = {c: v for c, v in (submission.summary.get("reported") or {}).items() if v != ""}
+    if not reported:
+        return []
+    known = {
+        code: (name, unit)
+        for code, name, unit in Metric.objects.filter(code__in=list(reported)).values_list(
+            "code", "name", "unit"
+        )
+    }
+    rows = []
+    for code in [*known, *sorted(set(reported) - set(known))]:
+        name, unit = known.get(code, (code, ""))
+        value = Decimal(reported[code])  # stored as text, "6.00"
+        rows.append((name, int(value) if value == value.to_integral_value() else value, unit))
+    return rows
 
 
 def reported_totals(
@@ -218,14 +289,14 @@ def upload_history(instance) -> list[ChangeLog]:
             entries.append(
                 ChangeLog(
                     created_at=submission.applied_at,
-                    actor_name=str(submission.reviewed_by or "系统"),
+                    actor_name=submission.reviewer_name,
                     object_repr=instance.name,
                     action=Action.IMPORT,
                     before={label: was for label, was, _ in changed},
                     after={label: now for label, _, now in changed},
                     note=(
                         f"{submission.period}季度报送（{submission.unit}第{submission.version}版，"
-                        f"{submission.uploaded_by or '系统导入'}报送，审核通过后写入）"
+                        f"{submission.uploader_name}报送，审核通过后写入）"
                     ),
                 )
             )

@@ -9,6 +9,7 @@ import datetime
 import hashlib
 import logging
 import re
+from dataclasses import dataclass, field
 from functools import partial
 from uuid import UUID
 
@@ -24,11 +25,11 @@ from core.changelog import log_change, snapshot
 from core.choices import Action, Role
 from core.dates import now, today
 from core.models import OrgUnit, User
-from core.notifications import notify, users_of
+from core.notifications import chinese_date, notify, users_of
 from core.scoping import ensure_unit_in_scope
 from core.sheets import FileRejected, check_file
 
-from . import tasks
+from . import selectors, tasks
 from .choices import JobStatus, SubmissionStatus
 from .io import staging
 from .io.policy import check_uploader, upload_refusal
@@ -124,6 +125,94 @@ def reopen(
         dedupe=f"reopen:{reopening.pk}",
     )
     return reopening
+
+
+@dataclass
+class Reminders:
+    """What 提醒未报送单位 did, unit by unit (the page says it)."""
+
+    reminded: list[OrgUnit] = field(default_factory=list)  # told now
+    already: list[OrgUnit] = field(default_factory=list)  # reminded today already
+    locked: list[OrgUnit] = field(default_factory=list)  # may not upload now: reopen first
+    unreachable: list[OrgUnit] = field(default_factory=list)  # no active user to tell
+
+    @property
+    def missing(self) -> int:
+        return len(self.reminded) + len(self.already) + len(self.locked) + len(self.unreachable)
+
+    def message(self) -> str:
+        if not self.missing:
+            return "所有单位均已报送，无需提醒。"
+        parts = []
+        if self.reminded:
+            parts.append(f"已提醒 {len(self.reminded)} 个未报送单位：{_names(self.reminded)}")
+        else:
+            parts.append(f"没有发送新的提醒（{self.missing} 个单位未报送）")
+        if self.already:
+            parts.append(f"{_names(self.already)}今天已收到提醒，未重复发送")
+        if self.locked:
+            parts.append(f"{_names(self.locked)}报送已锁定，请先重新开放")
+        if self.unreachable:
+            parts.append(f"{_names(self.unreachable)}没有可接收通知的账号，请电话联系")
+        return "；".join(parts) + "。"
+
+
+def _names(units: list[OrgUnit]) -> str:
+    return "、".join(u.notice_name for u in units)
+
+
+@transaction.atomic
+def remind_missing(*, actor: User | None, period: ReportingPeriod) -> Reminders:
+    """提醒未报送单位: tell the units that have not submitted, now. A unit is reminded at most
+    once a day — by this or by the daily job (tasks.send_deadline_reminders), whichever comes
+    first — so pressing twice, or the job running after, sends no second copy; a unit that
+    may not upload (locked, not reopened) is not told to."""
+    if actor is not None:
+        ensure_unit_in_scope(actor, period.unit)
+    on = today()
+    if on < period.window_start:
+        raise ValidationError(
+            f"{period}报送尚未开始（{chinese_date(period.window_start)}起），开始后才能提醒。"
+        )
+    units = (
+        selectors.visible_required_units(period, actor)
+        if actor is not None
+        else period.required_units.order_by("order")
+    )
+    already = selectors.reminded_on(period, on)
+    left = (period.deadline - on).days
+    deadline = chinese_date(period.deadline)
+    when = (
+        f"请于{deadline}前上传（还剩 {left} 天）"
+        if left > 0
+        else f"今天（{deadline}）截止，请今天上传"
+        if left == 0
+        else f"报送已于{deadline}截止，请尽快补报"
+    )
+    link = reverse("reports:period", args=[period.pk])
+    done = Reminders()
+    title = f"{period.unit}科技局提醒：请报送{period}数据"
+    for unit in selectors.missing_units(period, units):
+        if upload_refusal(period, unit, on):
+            done.locked.append(unit)
+            continue
+        if unit.pk in already:
+            done.already.append(unit)
+            continue
+        recipients = list(users_of(unit))
+        if not recipients:
+            done.unreachable.append(unit)
+            continue
+        key = selectors.manual_reminder_key(period, unit, on)
+        body = (
+            f"{unit}尚未报送{period.unit}{period}数据，{when}。请下载预填模板，在 Excel 或 WPS "
+            "中填写后上传；上传即完成报送。"
+        )
+        sent = notify(recipients, title=title, body=body, link=link, dedupe=key)
+        # Nothing sent: a second press at the same moment got there first.
+        (done.reminded if sent else done.already).append(unit)
+    log.info("reminders for %s by %s: %s", period.code, actor, done.message())
+    return done
 
 
 # --- uploads ---------------------------------------------------------------------------------
@@ -356,7 +445,8 @@ def review(
     if latest.pk != submission.pk:
         raise ValidationError(f"只能审核最新版本（第{latest.version}版）。")
     if submission.status != SubmissionStatus.SUBMITTED:
-        raise ValidationError(f"该版本已{submission.get_status_display()}，不能重复审核。")
+        # The label says 已… itself (已退回, 已审核通过): no prefix of our own ("已已退回").
+        raise ValidationError(f"该版本{submission.get_status_display()}，不能重复审核。")
     if not approve and not comment.strip():
         raise ValidationError({"comment": "退回时请填写退回意见，告诉报送单位需要修改什么。"})
     before = snapshot(submission, ["status", "review_comment"])

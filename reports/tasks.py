@@ -63,7 +63,11 @@ def send_deadline_reminders(on: datetime.date) -> int:
         left = (period.deadline - on).days
         when = "今天截止" if left == 0 else f"还剩 {left} 天"
         deadline = chinese_date(period.deadline)
+        # A unit the district reminded by hand today (提醒未报送单位) has had today's reminder.
+        reminded = selectors.reminded_on(period, on)
         for unit in missing_units(period):
+            if unit.pk in reminded:
+                continue
             sent += len(
                 notify(
                     users_of(unit),
@@ -73,7 +77,7 @@ def send_deadline_reminders(on: datetime.date) -> int:
                         f"或 WPS 中填写后于{deadline}前上传；上传即完成报送。"
                     ),
                     link=reverse("reports:period", args=[period.pk]),
-                    dedupe=f"reminder:{period.code}:p{period.pk}:unit{unit.pk}",
+                    dedupe=selectors.reminder_key(period, unit),
                 )
             )
     return sent

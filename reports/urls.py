@@ -10,6 +10,7 @@ urlpatterns = [
     path("periods/<int:pk>/template/", views.template_download, name="template"),
     path("periods/<int:pk>/upload/", views.upload, name="upload"),
     path("periods/<int:pk>/reopen/", views.period_reopen, name="reopen"),
+    path("periods/<int:pk>/remind/", views.period_remind, name="remind"),
     path("jobs/<uuid:pk>/", views.job_detail, name="job"),
     path("jobs/<uuid:pk>/status/", views.job_status, name="job_status"),
     path("jobs/<uuid:pk>/confirm/", views.job_confirm, name="job_confirm"),

@@ -106,11 +106,12 @@ def period_detail(request, pk):
     context = {
         "period": period,
         "rows": rows,
+        "reopened": selectors.reopened_until(period, today()),
         "totals": selectors.rate_totals(rows),
         "manages": _manages(request.user, period),
         "mine": mine,
         "refusal": upload_refusal(period, mine) if mine else "",
-        "history": selectors.versions(period, mine) if mine else [],
+        "history": selectors.versions(period, mine).select_related("uploaded_by") if mine else [],
         "upload_form": UploadForm(),
         "reopen_form": ReopenForm(period=period),
         "columns": [BY_CODE[c].header for c in period.columns if c in BY_CODE],
@@ -233,7 +234,7 @@ def job_retry(request, pk):
 
 def _submission(request, pk) -> Submission:
     return get_for_user_or_404(
-        Submission.objects.select_related("period__unit", "unit", "uploaded_by"),
+        Submission.objects.select_related("period__unit", "unit", "uploaded_by", "reviewed_by"),
         request.user,
         VIEW,
         pk=pk,
@@ -270,6 +271,7 @@ def submission_detail(request, pk):
         {
             "submission": submission,
             "diff": selectors.diff_with_previous(submission),
+            "figures": selectors.reported_figures(submission),
             "pending": selectors.pending_changes(submission)
             if submission.status == SubmissionStatus.SUBMITTED
             else None,
@@ -311,4 +313,20 @@ def period_reopen(request, pk):
             )
     else:
         messages.error(request, "请选择单位并填写重新开放截止日期。")
+    return redirect("reports:period", pk=pk)
+
+
+@require_POST
+@login_required
+def period_remind(request, pk):
+    """提醒未报送单位: the district reminds the units that have not submitted, now."""
+    period = _period(request, pk)
+    if not _manages(request.user, period):
+        raise PermissionDenied("只有区科技局可以提醒未报送单位。")
+    try:
+        done = services.remind_missing(actor=request.user, period=period)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:  # nothing sent is not a success: the page says why, in the warning's colour
+        (messages.success if done.reminded else messages.warning)(request, done.message())
     return redirect("reports:period", pk=pk)

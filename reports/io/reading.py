@@ -340,7 +340,9 @@ def _check_totals(sheet: str, positions: dict[Column, int], found: _Rows) -> lis
 def _read_summary(
     sheet: Sheet, metrics: dict[str, str] | None, problems: list[Problem]
 ) -> dict[str, Decimal]:
-    """指标代码 | 指标名称 | 本年累计值 → {code: value}; blank values are not reported."""
+    """(指标代码 |) 指标名称 | 本年累计值 → {code: value}; blank values are not reported. The
+    template names each metric only; one downloaded before gave its code first (and still
+    uploads: the code, where there is one, decides)."""
     found = _summary_columns(sheet, problems)
     if found is None:
         return {}
@@ -355,30 +357,45 @@ def _read_summary(
         metrics = reported_metrics() if metrics is None else metrics
         problem = None
         code = _summary_code(cell, metrics)
+        name = metrics.get(code, "")
         if code not in metrics:
-            shown = code or parse_text(cell.get("name")) or "（空）"
-            problem = Problem(sheet.name, number, "指标代码", f"未知的指标代码“{shown}”")
+            problem = _unknown_metric(sheet.name, number, cell)
         elif code in seen:
-            message = f"指标“{code}”与第{seen[code]}行重复"
-            problem = Problem(sheet.name, number, "指标代码", message)
+            message = f"指标“{name}”与第{seen[code]}行重复"
+            problem = Problem(sheet.name, number, _metric_header(at), message, name)
         else:
             seen[code] = number
             try:
                 if (value := parse_money(cell["value"], negative=False)) is not None:
                     reported[code] = value
             except CellError as exc:
-                problem = Problem(sheet.name, number, "本年累计值", str(exc))
+                problem = Problem(sheet.name, number, SUMMARY_HEADERS["value"], str(exc), name)
         if problem is not None:
             problems.append(problem)
     return reported
 
 
+def _metric_header(at: dict[str, int]) -> str:
+    """The column that names a row's metric: 指标名称, or 指标代码 in an older template."""
+    return SUMMARY_HEADERS["name" if "name" in at else "code"]
+
+
+def _unknown_metric(sheet: str, number: int, cell: dict[str, Any]) -> Problem:
+    code, name = parse_text(cell.get("code")), parse_text(cell.get("name"))
+    if code:  # an older template's code column, typed over
+        return Problem(sheet, number, SUMMARY_HEADERS["code"], f"未知的指标代码“{code}”", name)
+    message = f"未知的指标“{name or '（空）'}”：请使用本期模板中的指标名称，不要改动或新增指标行"
+    return Problem(sheet, number, SUMMARY_HEADERS["name"], message)
+
+
 def _summary_columns(sheet: Sheet, problems: list[Problem]) -> tuple[int, dict[str, int]] | None:
-    """The summary's header row and where each of its columns is (None: not readable)."""
-    code_key = header_key(SUMMARY_HEADERS["code"])
-    top = sheet.find_row(lambda cells: any(header_key(v) == code_key for v in cells if v != ""))
+    """The summary's header row and where each of its columns is (None: not readable). The
+    header holds 指标名称 (this template) or 指标代码 (one downloaded before it), or both."""
+    keys = {header_key(SUMMARY_HEADERS[role]) for role in ("code", "name")}
+    top = sheet.find_row(lambda cells: any(header_key(v) in keys for v in cells if v != ""))
     if top is None:
-        problems.append(Problem(sheet.name, None, "", "找不到表头“指标代码”，该表未读取。"))
+        message = f"找不到表头“{SUMMARY_HEADERS['name']}”，该表未读取。"
+        problems.append(Problem(sheet.name, None, "", message))
         return None
     at: dict[str, int] = {}
     for index, text in enumerate(sheet.header(top)[1]):
@@ -392,7 +409,8 @@ def _summary_columns(sheet: Sheet, problems: list[Problem]) -> tuple[int, dict[s
 
 
 def _summary_code(cell: dict[str, Any], metrics: dict[str, str]) -> str:
-    """The row's metric code: as typed, or found by the metric's name."""
+    """The row's metric code: as typed (an older template's 指标代码), or found by the
+    metric's name (this template names it only)."""
     code = parse_text(cell.get("code"))
     if code:
         return code

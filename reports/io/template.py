@@ -105,20 +105,17 @@ def _prefill(ws: Worksheet, period: ReportingPeriod, unit: OrgUnit, columns: lis
 
 
 def _summary_sheet(ws: Worksheet) -> None:
-    headers = [
-        SUMMARY_HEADERS["code"],
-        SUMMARY_HEADERS["name"],
-        "计量单位",
-        SUMMARY_HEADERS["value"],
-    ]
-    header_row(ws, 1, headers, [SUMMARY_HEADERS["code"], SUMMARY_HEADERS["value"]])
-    set_widths(ws, [24, 28, 10, 16])
+    """指标名称 | 计量单位 | 本年累计值: the clerk sees the metrics by their names only (their
+    codes are the catalogue's, not the clerk's); the reader finds each row's metric by its name
+    — and by its code in a template downloaded before, which had a 指标代码 column first."""
+    headers = [SUMMARY_HEADERS["name"], "计量单位", SUMMARY_HEADERS["value"]]
+    header_row(ws, 1, headers, [SUMMARY_HEADERS["name"], SUMMARY_HEADERS["value"]])
+    set_widths(ws, [36, 10, 16])
     ws.freeze_panes = "A2"
-    for number, (code, name, unit) in enumerate(reported_metric_rows(), start=2):
-        put(ws, number, 1, code, TEXT)
-        put(ws, number, 2, name)
-        put(ws, number, 3, unit)
-        put(ws, number, 4, None, Look(number_format="#,##0.##"))
+    for number, (_, name, unit) in enumerate(reported_metric_rows(), start=2):
+        put(ws, number, 1, name)
+        put(ws, number, 2, unit)
+        put(ws, number, 3, None, Look(number_format="#,##0.##"))
 
 
 def _guide_sheet(ws: Worksheet, period: ReportingPeriod, columns: list[Column]) -> None:
@@ -135,7 +132,7 @@ def _guide_sheet(ws: Worksheet, period: ReportingPeriod, columns: list[Column]) 
             if period.allow_new
             else "7. 本期不允许新增企业：企业库中没有的企业请联系区科技局。"
         ),
-        f"8. “{SUMMARY_SHEET}”表填写本单位的本年累计值，不清楚的留空。",
+        f"8. “{SUMMARY_SHEET}”表填写本单位的本年累计值，不清楚的留空；请勿改动指标名称（系统按名称识别指标）。",
         "9. 支持 .xlsx 和 .xls 文件；请勿设置打开密码，不要包含宏。",
         "本期模板包含的列：" + "、".join(c.header for c in columns),
     ]

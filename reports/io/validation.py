@@ -11,7 +11,7 @@ import hashlib
 import re
 import sqlite3
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from operator import mul
 
@@ -213,12 +213,35 @@ def validate_upload(parsed: ParsedUpload, *, period, unit, user, stage=None) -> 
         stage(preview.staged_fields, rows)
     for _ in rows:  # whatever staging did not consume: all of them, without it
         pass
+    _name_rows(parsed, preview, valid, known)
     for found in (preview.problems, preview.warnings):  # the data sheet's first, in row order
         found.sort(key=lambda p: (p.sheet != parsed.sheet, p.sheet, p.row or 0))
     if preview.cleared:
         message = f"共有 {preview.cleared} 个已有数值在上传文件中为空，确认后将被清空，请核对"
         preview.warnings.append(Problem(parsed.sheet, None, "", message))
     return preview
+
+
+def _name_rows(parsed: ParsedUpload, preview: Preview, valid: dict, known: dict) -> None:
+    """Each problem, warning and alert on an enterprise's row names the enterprise beside the
+    row number ("第12行（常州某某科技有限公司）"): the name the file gives it, else the
+    registry's (a row with only its code). Only the rows that have one are looked up."""
+    lists = (preview.problems, preview.warnings, preview.alerts)
+    wanted = {p.row for found in lists for p in found if p.sheet == parsed.sheet and p.row}
+    if not wanted:
+        return
+    names: dict[int, str] = {}
+    for row in parsed.rows:
+        if row.row in wanted:
+            entry = known.get(valid[row.row][0]) if row.row in valid else None
+            names[row.row] = row.name or (entry[1] if entry else "")
+    for found in lists:
+        found[:] = [
+            replace(p, subject=names[p.row or 0])
+            if p.sheet == parsed.sheet and names.get(p.row or 0) and not p.subject
+            else p
+            for p in found
+        ]
 
 
 def _valid_codes(parsed: ParsedUpload, preview: Preview) -> dict[int, tuple[str, bool]]:

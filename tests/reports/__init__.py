@@ -142,6 +142,8 @@ def pipeline(data: bytes, file_name: str = "上报.xlsx", *, period, unit, user,
 
 
 def summary_sheet(wb: Workbook, rows) -> Workbook:
+    """A 汇总指标 sheet as templates had it before metric codes were dropped from it (指标代码
+    first): files like it are still in clerks' hands and must upload."""
     ws = wb.create_sheet(SUMMARY_SHEET)
     ws.append(["指标代码", "指标名称", "计量单位", "本年累计值"])
     for row in rows:

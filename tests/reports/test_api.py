@@ -111,7 +111,8 @@ def test_a_refused_file_is_a_rejected_job_whose_problems_name_sheet_row_and_colu
     [problem] = problems["problems"]
     assert problem["sheet"] == "企业季度数据" and problem["row"] >= 4
     assert problem["column"] == "科技人员数"
-    assert problem["text"].startswith(f"企业季度数据 第{problem['row']}行【科技人员数】：")
+    where = f"企业季度数据 第{problem['row']}行（常州湖塘精密机械有限公司）【科技人员数】："
+    assert problem["text"].startswith(where)
     assert "职工总数" in problem["message"]
     preview = api.get(f"/api/v1/upload-jobs/{job['id']}/preview/").json()
     assert (preview["ready"], preview["updates"], preview["counts"]) == (False, [], None)

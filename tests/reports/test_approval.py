@@ -54,9 +54,9 @@ def town_file(period, unit, *, staff: int, projects: int) -> bytes:
     data = book[DATA_SHEET]
     row = next(r for r in data.iter_rows() if r[0].value == code(1))
     row[2].value = staff  # 职工总数, after the code and the name
-    summary = book[SUMMARY_SHEET]
-    line = next(r for r in summary.iter_rows() if r[0].value == "projects_attracted")
-    line[3].value = projects
+    summary = book[SUMMARY_SHEET]  # 指标名称 | 计量单位 | 本年累计值
+    line = next(r for r in summary.iter_rows() if r[0].value == "科创项目招引数")
+    line[2].value = projects
     return to_bytes(book)
 
 

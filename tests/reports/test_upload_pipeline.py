@@ -76,8 +76,8 @@ def test_template_layout(period, year_2019, hutang_unit):  # noqa: F811
     assert ws.cell(rows[code(3)], 3).value is None  # no 2019 row yet: blank, not 0
     assert ws.cell(rows[code(3)] + 5, 1).number_format == "@"  # spare rows for new ones too
     summary = wb[SUMMARY_SHEET]
-    assert [c.value for c in summary[1]] == ["指标代码", "指标名称", "计量单位", "本年累计值"]
-    assert ["projects_attracted", "科创项目招引数", "个", None] in [
+    assert [c.value for c in summary[1]] == ["指标名称", "计量单位", "本年累计值"]
+    assert ["科创项目招引数", "个", None] in [
         [c.value for c in row] for row in summary.iter_rows(min_row=2)
     ]
 
@@ -116,7 +116,7 @@ def test_filled_template_previews_exactly_the_changes(run, period, year_2019, hu
     new = ws.max_row + 1
     for column, value in enumerate([code(50), "常州湖塘新设科技有限公司", 12, 3, "30万元"], 1):
         ws.cell(new, column, value)
-    wb[SUMMARY_SHEET]["D2"] = 4
+    wb[SUMMARY_SHEET]["C2"] = 4  # 本年累计值 of the first metric
 
     preview = run(to_bytes(wb))
 
@@ -171,7 +171,8 @@ def test_stored_preview_keeps_counts_and_located_problems(run, year_2019):  # no
         "row": 5,
         "column": "统一社会信用代码",
         "message": "统一社会信用代码应为 18 位，当前为 3 位。",
-        "text": "企业季度数据 第5行【统一社会信用代码】：统一社会信用代码应为 18 位，当前为 3 位。",
+        "subject": "坏代码",  # the enterprise's name, as the row gives it
+        "text": "企业季度数据 第5行（坏代码）【统一社会信用代码】：统一社会信用代码应为 18 位，当前为 3 位。",
     }
     assert data["counts"] == {
         "created": 1,
@@ -306,7 +307,7 @@ def test_formulas_are_read_as_their_cached_values(run, year_2019):  # noqa: F811
     data = set_cached(to_bytes(wb), {"C3": "121", "D3": "20.166666666666668", "E3": "1500"})
     preview = run(data)
     assert [str(p) for p in preview.problems] == [
-        "企业季度数据 第3行【科技人员数】：“20.166666666666668”不是整数，应填写整数"
+        f"企业季度数据 第3行（{HUTANG[1]}）【科技人员数】：“20.166666666666668”不是整数，应填写整数"
     ]
     wb = workbook([row_for(1, "=100+21", "=ROUND(C3/6,0)", "=1000*1.5")])
     data = set_cached(to_bytes(wb), {"C3": "121", "D3": "20", "E3": "1500"})
