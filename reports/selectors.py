@@ -101,6 +101,7 @@ def rate_totals(rows: list[dict]) -> dict:
     return {
         "expected": total,
         **count,
+        "missing": total - count["received"],
         **{f"{k}_rate": (v / total if total else None) for k, v in count.items()},
     }
 

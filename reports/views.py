@@ -54,6 +54,11 @@ def _can_open(user) -> bool:
 @login_required
 def period_list(request):
     periods = list(selectors.periods_for(request.user))
+    for period in periods:  # a handful a year: the rate of each, as its page counts it
+        rows = selectors.reporting_rate(
+            period, selectors.visible_required_units(period, request.user)
+        )
+        period.totals = selectors.rate_totals(rows)
     return render(
         request,
         "reports/period_list.html",
@@ -93,11 +98,25 @@ def period_create(request):
     return render(request, "reports/period_form.html", {"form": form, "unit": unit})
 
 
+# ?show= on the period page: the units behind one figure of its reporting rate.
+SHOW = {
+    "received": ("已报送", lambda r: r["received"]),
+    "missing": ("未报送", lambda r: not r["received"]),
+    "on_time": ("按时报送", lambda r: r["received"] and r["on_time"]),
+    "late": ("逾期报送", lambda r: r["received"] and not r["on_time"]),
+    "approved": ("审核通过", lambda r: r["approved"]),
+    "waiting": ("已报送未通过审核", lambda r: r["received"] and not r["approved"]),
+}
+
+
 @require_safe
 @login_required
 def period_detail(request, pk):
     period = _period(request, pk)
-    rows = selectors.reporting_rate(period, selectors.visible_required_units(period, request.user))
+    every = selectors.reporting_rate(period, selectors.visible_required_units(period, request.user))
+    show = request.GET.get("show", "")
+    label, keep = SHOW.get(show, ("", None))
+    rows = [r for r in every if keep(r)] if keep else every
     mine = (
         request.user.unit
         if request.user.unit_id and period.required_units.filter(pk=request.user.unit_id).exists()
@@ -107,7 +126,9 @@ def period_detail(request, pk):
         "period": period,
         "rows": rows,
         "reopened": selectors.reopened_until(period, today()),
-        "totals": selectors.rate_totals(rows),
+        "totals": selectors.rate_totals(every),
+        "show": show if keep else "",
+        "show_label": label,
         "manages": _manages(request.user, period),
         "mine": mine,
         "refusal": upload_refusal(period, mine) if mine else "",

@@ -87,7 +87,7 @@ def test_the_district_sees_who_has_not_reported_and_what_waits_for_review(
     missing = section(html, "home-missing")
     absent = missing_units(q2())
     assert absent
-    assert f'<strong class="status-fail">{len(absent)}</strong> 个单位尚未报送' in missing
+    assert f'<strong class="status-fail">{len(absent)}</strong> 个单位尚未报送</a>' in missing
     for unit in absent:
         assert unit.label in missing
     waiting = section(html, "home-waiting")

@@ -162,3 +162,29 @@ def test_the_period_form_asks_for_a_quarter_in_chinese(units, client_for, distri
     select = re.search(r'<select name="quarter".*?</select>', html, flags=re.S).group()
     assert re.search(r'<option value=""[^>]*>请选择季度</option>', select)
     assert "第4季度" in select and "---------" not in html
+
+
+# --- every figure of the reporting rate clicks through to its towns ---------------------------
+
+
+def test_each_reporting_figure_lists_the_towns_behind_it(
+    period, units, client_for, hutang, district
+):
+    upload(period, units["湖塘镇"], hutang)
+    client = client_for(district)
+    listing = client.get(reverse("reports:index")).content.decode()
+    detail = reverse("reports:period", args=[period.pk])
+    expected = period.required_units.count()
+    assert f'href="{detail}?show=received#rate">1 / {expected}</a>' in listing
+    assert f'href="{detail}?show=missing#rate">{expected - 1}</a>' in listing
+
+    def labels(show: str) -> set[str]:
+        html = client.get(detail, {"show": show}).content.decode()
+        table = html[html.index("<tbody>") : html.index("</tbody>")]
+        return set(re.findall(r"<tr>\s*<td>([^<\s]+)", table))
+
+    assert labels("received") == {"湖塘"}
+    missing = labels("missing")
+    assert len(missing) == expected - 1 and "湖塘" not in missing
+    assert labels("approved") == set()
+    assert labels("nonsense") == missing | {"湖塘"}  # an unknown filter shows every town
