@@ -6,11 +6,13 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from import_export.admin import ImportExportModelAdmin
 
+from core.dates import today
 from core.scoping import CHANGE, can_change, can_write
 from core.sheets import FileRejected
 from core.sheets.import_export import FORMATS
 
 from . import services
+from .filters import DisplayOrderChoices
 from .forms import writable_towns
 from .io.resources import EnterpriseResource, EnterpriseYearResource
 from .models import INDICATOR_FIELDS, Enterprise, EnterpriseYear
@@ -30,6 +32,11 @@ class RegistryAdmin(ImportExportModelAdmin):
             form.add_error("import_file", "；".join(str(p) for p in e.problems))
         else:
             super().add_data_read_fail_error_to_form(form, e)
+
+    def get_export_filename(self, request, queryset, file_format):
+        # import-export dates the file by the real clock: by the portal's instead, like the
+        # list's own exports. (ASCII: import-export writes the name into the header raw.)
+        return f"{self.model.__name__}-{today():%Y-%m-%d}.{file_format.get_extension()}"
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -120,9 +127,13 @@ class EnterpriseAdmin(RegistryAdmin):
         return ["uscc_checksum_ok", "town"] if obj else ["uscc_checksum_ok"]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "town":
-            kwargs["queryset"] = writable_towns(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name != "town":
+            return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        kwargs["queryset"] = writable_towns(request.user)
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        field.iterator = DisplayOrderChoices
+        field.queryset = field.queryset  # re-reads the widget's choices through that iterator
+        return field
 
     def save_model(self, request, obj, form, change):
         data, actor = form.cleaned_data, request.user

@@ -5,12 +5,20 @@ from core.forms import DateInput, narrow_choices
 from core.models import OrgUnit
 from core.scoping import CHANGE
 
+from .filters import DisplayOrderChoices
 from .models import FIRST_YEAR, INDICATOR_FIELDS, LAST_YEAR, Enterprise, EnterpriseYear
 from .services import EDITABLE_FIELDS, checked_uscc
 
 
 def writable_towns(user):
-    return OrgUnit.objects.for_user(user, CHANGE).filter(is_active=True).order_by("path")
+    return OrgUnit.objects.for_user(user, CHANGE).filter(is_active=True).order_by("order", "path")
+
+
+def offer_towns(form: forms.BaseForm, name: str, towns) -> None:
+    """Offer `towns` in field `name`, listed in display order (set before the queryset: the
+    widget takes its choices from the field's iterator when the queryset is set)."""
+    form.fields[name].iterator = DisplayOrderChoices  # type: ignore[attr-defined]
+    narrow_choices(form, name, towns)
 
 
 class EnterpriseForm(forms.ModelForm):
@@ -27,7 +35,7 @@ class EnterpriseForm(forms.ModelForm):
         if self.instance.pk:
             del self.fields["town"]
         else:
-            narrow_choices(self, "town", writable_towns(user))
+            offer_towns(self, "town", writable_towns(user))
 
     def clean_uscc(self):
         try:
@@ -49,7 +57,7 @@ class MoveForm(forms.Form):
 
     def __init__(self, *args, user, enterprise, **kwargs):
         super().__init__(*args, **kwargs)
-        narrow_choices(self, "town", writable_towns(user).exclude(pk=enterprise.town_id))
+        offer_towns(self, "town", writable_towns(user).exclude(pk=enterprise.town_id))
 
 
 class YearForm(forms.ModelForm):

@@ -1,10 +1,16 @@
 """Reads from the registry, always through the scoping function."""
 
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from django.db.models import Count
 
+from core.dates import today
 from core.scoping import VIEW
+from cultivation import selectors as ladder
 
-from .filters import EnterpriseFilter
+from .filters import TOWN_ORDER, EnterpriseFilter
 from .models import Enterprise, EnterpriseYear
 
 
@@ -37,8 +43,35 @@ def duplicate_names(user) -> list[dict]:
         .filter(towns__gt=1)
         .values("name")
     )
-    rows = scoped.filter(name__in=names).select_related("town").order_by("name", "town__path")
+    rows = scoped.filter(name__in=names).select_related("town").order_by("name", *TOWN_ORDER)
     groups: dict[str, list[Enterprise]] = {}
     for enterprise in rows:
         groups.setdefault(enterprise.name, []).append(enterprise)
     return [{"name": name, "enterprises": items} for name, items in groups.items()]
+
+
+@dataclass(frozen=True)
+class LadderCells:
+    """当前梯次 and 证书有效期 as the list and its exports show them: one definition for both."""
+
+    rung: str  # 高新技术企业, 培育库入库, 科技型中小企业… (cultivation's Rung labels)
+    certificate: str  # issue 至 expiry, "2018-11-28 至 2021-11-28"; blank without a valid one
+
+
+def ladder_cells(
+    enterprises: Iterable[Enterprise], on: datetime.date | None = None
+) -> dict[int, LadderCells]:
+    """{enterprise id: cells} as of `on` (the portal's today), for a page or an export chunk
+    of (already scoped) enterprises: one query for all of them."""
+    found = ladder.standings([e.pk for e in enterprises], on or today())
+    return {
+        pk: LadderCells(
+            rung=standing.rung.label,
+            certificate=(
+                f"{standing.certificate[0]:%Y-%m-%d} 至 {standing.certificate[1]:%Y-%m-%d}"
+                if standing.certificate
+                else ""
+            ),
+        )
+        for pk, standing in found.items()
+    }

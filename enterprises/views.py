@@ -52,13 +52,15 @@ LIST_READS = ("enterprises", "cultivation", "core")
 @login_required
 def enterprise_list(request):
     filterset = selectors.enterprise_filter(request)
+    # the list filters on the ladder too (rung, honours, certificates)
+    listing = paginate(request, filterset.qs, _page_size(request), count_domains=LIST_READS)
     return render(
         request,
         "enterprises/list.html",
         {
             "filter": filterset,
-            # the list filters on the ladder too (rung, honours, certificates)
-            **paginate(request, filterset.qs, _page_size(request), count_domains=LIST_READS),
+            **listing,
+            "ladder": selectors.ladder_cells(listing["page"].object_list),
             "can_write": can_write(request.user),
             "page_sizes": PAGE_SIZES,
         },

@@ -26,6 +26,7 @@ from core.sheets import (
 )
 
 from ..models import EnterpriseYear
+from ..selectors import LadderCells, ladder_cells
 
 CHUNK = 2000
 
@@ -34,12 +35,23 @@ CHUNK = 2000
 class Column:
     header: str
     width: int
-    value: Callable[[Any, Any], Any]  # (enterprise, year_row | None) -> cell value
+    value: Callable[[Any, "Extra"], Any]  # (enterprise, what was looked up for it) -> value
     number_format: str = "General"
 
 
+@dataclass(frozen=True)
+class Extra:
+    """What a chunk's bulk lookups found for one enterprise."""
+
+    year: EnterpriseYear | None  # the chosen year's indicators
+    ladder: LadderCells
+
+
+NO_LADDER = LadderCells(rung="", certificate="")
+
+
 def _year_value(field):
-    return lambda e, y: getattr(y, field) if y is not None else None
+    return lambda e, x: getattr(x.year, field) if x.year is not None else None
 
 
 BASE_COLUMNS = [
@@ -47,6 +59,9 @@ BASE_COLUMNS = [
     Column("统一社会信用代码", 22, lambda e, y: e.uscc),
     Column("代码校验", 11, lambda e, y: "通过" if e.uscc_checksum_ok else "校验位不符"),
     Column("所属镇（园区）", 16, lambda e, y: e.town.label),
+    # the same cells as the list's columns (selectors.ladder_cells), as of the portal's today
+    Column("当前梯次", 14, lambda e, x: x.ladder.rung),
+    Column("证书有效期", 25, lambda e, x: x.ladder.certificate),
     Column("技术领域", 16, lambda e, y: e.get_tech_field_display()),
     Column("技术子领域", 16, lambda e, y: e.tech_subfield),
     Column("所属行业", 16, lambda e, y: e.industry),
@@ -87,7 +102,9 @@ def _chunks(iterable: Iterable, size: int) -> Iterator[list]:
 
 
 def rows(queryset, columns: list[Column], year: int | None) -> Iterator[list]:
-    """Cell values, one list per enterprise; the year's indicators fetched per chunk (no N+1)."""
+    """Cell values, one list per enterprise; the year's indicators and the ladder's cells
+    fetched per chunk (no N+1), the ladder as of one date for the whole file."""
+    on = today()
     enterprises = queryset.select_related("town").iterator(chunk_size=CHUNK)
     for chunk in _chunks(enterprises, CHUNK):
         by_enterprise = {}
@@ -95,9 +112,10 @@ def rows(queryset, columns: list[Column], year: int | None) -> Iterator[list]:
             ids = [e.pk for e in chunk]  # unscoped: the enterprises of the scoped queryset ↓
             year_rows = EnterpriseYear.objects.filter(enterprise__in=ids, year=year)  # unscoped: ↑
             by_enterprise = {row.enterprise_id: row for row in year_rows}
+        cells = ladder_cells(chunk, on)
         for enterprise in chunk:
-            year_row = by_enterprise.get(enterprise.pk)
-            yield [column.value(enterprise, year_row) for column in columns]
+            extra = Extra(by_enterprise.get(enterprise.pk), cells.get(enterprise.pk, NO_LADDER))
+            yield [column.value(enterprise, extra) for column in columns]
 
 
 HEADER = Look(
