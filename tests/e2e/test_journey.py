@@ -17,24 +17,21 @@ import io
 import re
 from datetime import date
 from decimal import Decimal
-from importlib import import_module
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.apps import apps
-from django.core.management import call_command
 from openpyxl import load_workbook
 
-from core.demo import DEMO_PASSWORD, wujin_unit
-from core.models import User
+from core.demo import wujin_unit
 from cultivation import selectors as ladder
 from enterprises.models import Enterprise, EnterpriseYear
 from reports.choices import SubmissionStatus
 from reports.columns import DATA_SHEET
 from reports.models import ReportingPeriod, Submission
-from targets.models import Metric, TargetPlan
+from targets.models import TargetPlan
 from targets.selectors import completion
+
+from .browser import Journey
 
 pytestmark = [pytest.mark.e2e]
 
@@ -68,75 +65,6 @@ BAR_CENTRE = """([node, label]) => {
   return {x, y};
 }"""
 ANIMATION_DONE = """node => window.echarts.getInstanceByDom(node).getZr().animation.isFinished()"""
-
-
-class Journey:
-    """One browser page, a screenshot per step, and every JavaScript error the pages raise."""
-
-    def __init__(self, context, base_url, folder):
-        self.page = context.new_page()
-        self.base_url = base_url
-        self.folder = folder
-        self.step = 0
-        self.errors: list[str] = []
-        self.page.on("pageerror", lambda error: self.errors.append(f"{self.page.url}: {error}"))
-        self.page.on("console", self._console)
-        self.page.on("response", self._response)
-
-    def _console(self, message):
-        # a failed request is reported, with its address, by _response
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            self.errors.append(f"{self.page.url}: console: {message.text}")
-
-    def _response(self, response):
-        # the portal has no favicon; the browser asks for one anyway (not a page's request)
-        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
-            self.errors.append(f"{self.page.url}: HTTP {response.status} {response.url}")
-
-    def follow(self, locator, **click):
-        """Click something that loads a new page (a link, a form's button, a chart), and wait
-        for that page: a POST that redirects to the same address is a new page too."""
-        with self.page.expect_navigation():
-            locator.click(**click)
-
-    def go(self, path):
-        self.page.goto(self.base_url + path)
-
-    def shot(self, name):
-        self.step += 1
-        path = self.folder / f"{self.step:02d}-{name}.png"
-        self.page.screenshot(path=str(path))
-        return path
-
-    def login(self, username):
-        page = self.page
-        self.go("/accounts/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", DEMO_PASSWORD)
-        self.shot(f"login-{username}")
-        self.follow(page.locator("button:has-text('登录')"))
-        assert "/accounts/login/" not in page.url, page.inner_text("main")
-        assert User.objects.get(username=username).display_name in page.inner_text(".topbar")
-
-    def logout(self):
-        self.follow(self.page.locator(".topbar button:has-text('退出')"))
-
-    def assert_no_errors(self):
-        assert not self.errors, "\n".join(self.errors)
-
-
-@pytest.fixture
-def demo(settings, transactional_db):
-    """The demo, committed (the live server's thread reads it), today pinned in Q2's window.
-
-    Another transactional test on this worker may have flushed the database before: the
-    flush keeps what post_migrate recreates but not the metric catalogue a migration seeded
-    (the targets demo needs it), so that is put back first, by the migration's own code."""
-    settings.PORTAL_TODAY = TODAY
-    settings.UPLOAD_INLINE_MAX_BYTES = 10 * 1024 * 1024  # checked in the request: no worker here
-    if not Metric.objects.exists():
-        import_module("targets.migrations.0002_metric_catalogue").add(apps, None)
-    call_command("load_demo", stdout=StringIO())
 
 
 def workbook_cells(data: bytes):
@@ -213,7 +141,9 @@ def town_uploads(journey, period) -> tuple[Submission, dict[str, dict]]:
     errors.wait_for()
     text = errors.inner_text()
     assert "文件未报送" in text
-    assert f"{DATA_SHEET} 第{bad_row}行【{STAFF}】" in text, text
+    # the row, the enterprise on it (a clerk finds it by name) and the column
+    where = re.search(rf"{DATA_SHEET} 第{bad_row}行（([^）]+)）【{STAFF}】", text)
+    assert where and Enterprise.objects.filter(name=where[1], town=hutang).exists(), text
     journey.shot("town-upload-errors")
     assert (
         set(Submission.objects.filter(period=period, unit=hutang).values_list("pk", flat=True))
