@@ -36,6 +36,18 @@ HISTORY_SOURCES: list[Callable[[Model], list[ChangeLog]]] = []
 PENDING_SOURCES: list[Callable[[Model], list[dict]]] = []
 
 
+# How far into a year an object's figures reach, added the same way: a function of
+# (instance, year) returning the last quarter reported, or None (the quarterly uploads say
+# which quarter wrote an enterprise's current-year row).
+REPORTED_QUARTER_SOURCES: list[Callable[[Model, int], int | None]] = []
+
+
+def reported_quarter(instance: Model, year: int) -> int | None:
+    """The last quarter of `year` whose figures the object's row holds, if any source knows."""
+    quarters = [q for source in REPORTED_QUARTER_SOURCES if (q := source(instance, year))]
+    return max(quarters, default=None)
+
+
 def pending_for(instance: Model) -> list[dict]:
     """What is waiting for approval about one object (shown beside its official values)."""
     return [item for source in PENDING_SOURCES for item in source(instance)]

@@ -16,6 +16,7 @@ from core.http import require_form_methods, require_safe
 from core.params import date_param, paginate, unit_choices, unit_param, year_param
 from core.scoping import VIEW, can_write, get_for_change, get_for_user_or_404
 from core.sheets.import_export import XLSX_TYPE
+from enterprises.filters import TOWN_ORDER
 from enterprises.models import Enterprise
 from enterprises.selectors import enterprises_for
 
@@ -99,7 +100,7 @@ def behind(request):
     enterprises = selectors.enterprises_in(ids, context["unit"], on).filter(
         pk__in=enterprises_for(request.user).values("pk")
     )
-    page = paginate(request, enterprises.order_by("town__order", "town__path", "name"))
+    page = paginate(request, enterprises.order_by(*TOWN_ORDER, "name"))
     return render(
         request,
         "cultivation/behind.html",
@@ -152,7 +153,7 @@ def stalled(request):
     enterprises = selectors.stalled_pool(context["unit"]).filter(
         pk__in=enterprises_for(request.user).values("pk")
     )
-    page = paginate(request, enterprises.order_by("town__path", "name"))
+    page = paginate(request, enterprises.order_by(*TOWN_ORDER, "name"))
     return render(request, "cultivation/stalled.html", {**context, **page})
 
 

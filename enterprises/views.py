@@ -9,10 +9,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from core.dates import today
 from core.http import require_form_methods, require_safe
 from core.params import paginate
 from core.scoping import VIEW, can_write, get_for_change, get_for_user_or_404
-from core.selectors import history_for, pending_for
+from core.selectors import history_for, pending_for, reported_quarter
 from cultivation import selectors as ladder
 
 from . import selectors, services
@@ -98,6 +99,9 @@ def enterprise_detail(request, pk):
         {
             "enterprise": enterprise,
             "years": selectors.years_of(enterprise),
+            # this year's row is year-to-date: say how far it reaches
+            "current_year": today().year,
+            "current_quarter": reported_quarter(enterprise, today().year),
             "town_spans": enterprise.town_spans.select_related("town"),
             "entries": history_for(enterprise),
             "pending": pending_for(enterprise),

@@ -264,6 +264,21 @@ def approved_upload_enterprises(entries: list[ChangeLog]):
     ]
 
 
+def reported_quarter(instance, year: int) -> int | None:
+    """The last quarter of `year` an approved upload wrote an enterprise's figures for."""
+    if not isinstance(instance, Enterprise):
+        return None
+    return (
+        UploadRow.objects.filter(
+            uscc=instance.uscc,
+            job__submission__applied_at__isnull=False,
+            job__submission__period__year=year,
+        )
+        .aggregate(q=Max("job__submission__period__quarter"))
+        .get("q")
+    )
+
+
 def upload_history(instance) -> list[ChangeLog]:
     """What each approved quarterly upload changed for an enterprise, as (unsaved) change-log
     entries for its history: an upload's staged rows keep its values and the registry's

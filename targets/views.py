@@ -28,6 +28,7 @@ from core.scoping import (
     visible_unit_ids,
 )
 from cultivation import selectors as ladder
+from enterprises.filters import TOWN_ORDER
 from enterprises.selectors import enterprises_for
 
 from . import selectors, services
@@ -311,7 +312,7 @@ def drill_down(request, pk):
     enterprises = ladder.enterprises_in(ids, unit, on).filter(
         pk__in=enterprises_for(request.user).values("pk")
     )
-    page = paginate(request, enterprises.order_by("town__path", "name"))
+    page = paginate(request, enterprises.order_by(*TOWN_ORDER, "name"))
     return render(
         request,
         "targets/drill_down.html",

@@ -73,3 +73,20 @@ def test_an_enterprise_history_starts_with_its_creation(demo):
     assert entries[-1].action == Action.CREATE
     assert entries[-1].created_at < approved.uploaded_at
     assert enterprise.created_at <= entries[-1].created_at
+
+
+@pytest.mark.parametrize(("town", "quarter"), [("武进国家高新技术产业开发区", 2), ("湖塘镇", 1)])
+def test_the_current_years_figures_say_how_far_they_reach(
+    demo, client_for, district, town, quarter
+):
+    """Mid-2019 an enterprise's 2019 row is year-to-date: 高新区's Q2 upload is approved,
+    湖塘镇's Q2 waits for review, so its row still holds Q1."""
+    from django.test import override_settings
+
+    from enterprises.models import EnterpriseYear
+
+    row = EnterpriseYear.objects.filter(year=2019, enterprise__town__name=town).first()
+    with override_settings(PORTAL_TODAY=date(2019, 7, 15)):
+        html = client_for(district).get(f"/enterprises/{row.enterprise_id}/").content.decode()
+    assert f'<tr><td>2019<div class="muted small">截至第{quarter}季度</div></td>' in html
+    assert "<tr><td>2018</td>" in html  # full years say nothing
