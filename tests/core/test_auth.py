@@ -42,10 +42,13 @@ def test_leader_home_says_read_only(client_for, leader):
     assert "只读" in client_for(leader).get(reverse("home")).content.decode()
 
 
-def test_district_home_lists_its_eleven_units(client_for, district):
+def test_a_new_districts_home_says_there_is_nothing_to_do_yet(client_for, district):
+    """Before any period or plan: the review queue and the certificates say so, calmly (the
+    full home page, on the demo, is tests/dashboard/test_home.py)."""
     page = client_for(district).get(reverse("home")).content.decode()
-    assert "下辖单位（11）" in page
-    assert page.index("武进国家高新技术产业开发区") < page.index("常州经济开发区")
+    assert "没有等待审核的报送" in page
+    assert "本季度到期的高企证书" in page and "<strong>0</strong> 家企业" in page
+    assert "目标完成情况" not in page  # no plan yet
 
 
 def test_wrong_password_and_unknown_user_get_the_same_chinese_error(client, personas):
