@@ -429,17 +429,19 @@ def rung_table(
     return list(table.values())
 
 
-def expiring_certificates(enterprises: QuerySet, year: int) -> QuerySet:
-    """Certificates running out in `year` among the (scoped) enterprises, with whether a
-    重新认定 application for that year exists."""
+def expiring_certificates(enterprises: QuerySet, year: int, quarter: int | None = None) -> QuerySet:
+    """Certificates running out in `year` (or one of its quarters) among the (scoped)
+    enterprises, with whether a 重新认定 application for that year exists."""
     renewal = Application.objects.filter(
         enterprise_id=OuterRef("enterprise_id"), year=year, kind=ApplicationKind.RENEWAL
     ).exclude(status=ApplicationStatus.WITHDRAWN)
+    certificates = Certificate.objects.filter(
+        expires_on__year=year, revoked_on__isnull=True, enterprise__in=enterprises
+    )
+    if quarter:
+        certificates = certificates.filter(expires_on__month__range=(3 * quarter - 2, 3 * quarter))
     return (
-        Certificate.objects.filter(
-            expires_on__year=year, revoked_on__isnull=True, enterprise__in=enterprises
-        )
-        .annotate(renewing=Exists(renewal))
+        certificates.annotate(renewing=Exists(renewal))
         .select_related("enterprise__town")
         .order_by("expires_on", "enterprise__name")
     )

@@ -115,9 +115,9 @@ def _expiring(request):
     year = year_param(request, today().year)
     quarter = request.GET.get("quarter", "")
     quarter = int(quarter) if quarter in ("1", "2", "3", "4") else None
-    certificates = selectors.expiring_certificates(_in_unit(request, context["unit"]), year)
-    if quarter:
-        certificates = certificates.filter(expires_on__month__range=(3 * quarter - 2, 3 * quarter))
+    certificates = selectors.expiring_certificates(
+        _in_unit(request, context["unit"]), year, quarter
+    )
     return {**context, "year": year, "quarter": quarter}, certificates
 
 

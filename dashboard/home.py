@@ -15,7 +15,7 @@ from django.urls import reverse
 from core.dates import today
 from core.models import Notification, OrgUnit, User
 from core.scoping import visible_unit_ids
-from cultivation.models import Certificate
+from cultivation.selectors import expiring_certificates
 from enterprises.selectors import enterprises_for
 from reports.choices import SubmissionStatus
 from reports.models import ReportingPeriod, Submission
@@ -74,16 +74,6 @@ def open_periods(user: User, unit: OrgUnit, on: datetime.date) -> list[PeriodTas
     return tasks
 
 
-def current_period(user: User, unit: OrgUnit, on: datetime.date) -> ReportingPeriod | None:
-    """The open (or latest started) period the unit's bureau runs — the dashboard's choice."""
-    return (
-        periods_for(user)
-        .filter(unit_id__in=unit.lineage_ids, window_start__lte=on)
-        .order_by("-year", "-quarter", "-window_start")
-        .first()
-    )
-
-
 def review_queue(user: User, unit: OrgUnit) -> list[Submission]:
     """Versions waiting for this bureau's review: submitted to the periods it opened."""
     return list(
@@ -97,20 +87,12 @@ def review_queue(user: User, unit: OrgUnit) -> list[Submission]:
 
 
 def expiring_this_quarter(user: User, unit: OrgUnit, on: datetime.date) -> dict:
+    """The certificates the expiring page lists for this quarter (its link: the same list)."""
     start, end = quarter_bounds(on)
-    count = (
-        Certificate.objects.filter(
-            expires_on__range=(start, end),
-            revoked_on__isnull=True,
-            enterprise__in=enterprises_for(user).in_unit(unit).filter(is_active=True),
-        )
-        .values("enterprise_id")
-        .distinct()
-        .count()
-    )
     quarter = (on.month - 1) // 3 + 1
+    certificates = expiring_certificates(enterprises_for(user).in_unit(unit), on.year, quarter)
     url = f"{reverse('cultivation:expiring')}?unit={unit.pk}&year={on.year}&quarter={quarter}"
-    return {"count": count, "start": start, "end": end, "quarter": quarter, "url": url}
+    return {"count": certificates.count(), "start": start, "end": end, "url": url}
 
 
 def headline(user: User, unit: OrgUnit, year: int) -> dict:
@@ -136,7 +118,7 @@ def todo(user: User) -> dict:
         return context
     context["periods"] = open_periods(user, unit, on)
     if unit.children.exists():  # a bureau with units below it: the district's list
-        period = current_period(user, unit, on)
+        period = selectors.current_period(unit, on)
         if period is not None:
             visible = visible_unit_ids(user, within=unit)
             context["current_period"] = period

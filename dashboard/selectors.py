@@ -5,6 +5,7 @@ the ladder's point-in-time counts, reporting rate, pre-diagnosis); nothing is re
 Payloads are cached per block, unit, year and data version (dashboard/cache.py).
 """
 
+import datetime
 import json
 from decimal import Decimal
 
@@ -312,14 +313,20 @@ def expiring(unit: OrgUnit, year: int) -> dict:
 # --- reporting -----------------------------------------------------------------------------------
 
 
-def missing(unit: OrgUnit, year: int) -> dict:
-    """Who in the unit's subtree has not reported for the open (or latest started) period."""
-    on = ladder.as_of_in(year, today())
-    period = (
+def current_period(unit: OrgUnit, on: datetime.date) -> ReportingPeriod | None:
+    """The open (or latest started) period of the unit's bureau on `on`: the one whose
+    missing reports the dashboard and the home page name."""
+    return (
         ReportingPeriod.objects.filter(unit_id__in=unit.lineage_ids, window_start__lte=on)
         .order_by("-year", "-quarter", "-window_start")
         .first()
     )
+
+
+def missing(unit: OrgUnit, year: int) -> dict:
+    """Who in the unit's subtree has not reported for the open (or latest started) period."""
+    on = ladder.as_of_in(year, today())
+    period = current_period(unit, on)
     if period is None:
         return {"period": None, "units": [], "required": 0, "only_self": False}
     units = [u for u in missing_units(period) if u.is_within(unit)]
