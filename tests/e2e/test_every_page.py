@@ -5,7 +5,8 @@ own box, its first column staying put). A screenshot of each goes to the printed
 
 import pytest
 
-from reports.models import ReportingPeriod
+from enterprises.models import Enterprise
+from reports.models import ReportingPeriod, Submission
 from targets.models import TargetPlan
 
 from .browser import Journey
@@ -21,10 +22,14 @@ PAGES = [
     "/cultivation/expiring/",
     "/cultivation/stalled/",
     "/cultivation/diagnosis/",
+    "/cultivation/diagnosis/{enterprise}/",
+    "/cultivation/enterprises/?metric=applications&year=2019",
+    "/enterprises/{enterprise}/",
     "/targets/",
     "/targets/{plan}/",
     "/reports/",
     "/reports/periods/{period}/",
+    "/reports/submissions/{submission}/",
     "/dashboard/",
     "/bulletins/",
     "/inbox/",
@@ -44,9 +49,13 @@ STICKY = """() => {
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("username", ["district", "hutang", "leader"])
 def test_every_page_fits_and_works(demo, live_server, browser, screenshots, username):
+    period = ReportingPeriod.objects.get(year=2019, quarter=2)
     ids = {
         "plan": TargetPlan.objects.get(year=2019, unit__name="武进区").pk,
-        "period": ReportingPeriod.objects.get(year=2019, quarter=2).pk,
+        "period": period.pk,
+        # 湖塘镇's: every persona here may open them
+        "submission": Submission.objects.get(period=period, unit__name="湖塘镇").pk,
+        "enterprise": Enterprise.objects.filter(town__name="湖塘镇").order_by("pk").first().pk,
     }
     for width, height in SIZES:
         context = browser.new_context(
