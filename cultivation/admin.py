@@ -5,7 +5,14 @@ from django.contrib import admin
 
 from core.admin import ScopedReadOnlyAdmin
 
-from .models import Application, Certificate, Honour, PoolMembership, TechSMEEvaluation
+from .models import (
+    AnnualReport,
+    Application,
+    Certificate,
+    Honour,
+    PoolMembership,
+    TechSMEEvaluation,
+)
 
 
 class LadderAdmin(ScopedReadOnlyAdmin):
@@ -43,3 +50,9 @@ class EvaluationAdmin(LadderAdmin):
 class HonourAdmin(LadderAdmin):
     list_display = ["enterprise", "type", "level", "year", "expires_year"]
     list_filter = ["type", "level", "year"]
+
+
+@admin.register(AnnualReport)
+class AnnualReportAdmin(LadderAdmin):
+    list_display = ["enterprise", "year", "filed_on", "source", "recorded_by"]
+    list_filter = ["year", "source"]

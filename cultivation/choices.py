@@ -64,3 +64,10 @@ class Rung(models.TextChoices):
     POOL = "pool", "培育库入库"
     TECH_SME = "tech_sme", "科技型中小企业"
     PROSPECT = "prospect", "潜在培育对象"
+
+
+class AnnualReportSource(models.TextChoices):
+    """Where a 年报 record came from: the national system's filed list, or a clerk's entry."""
+
+    IMPORTED = "imported", "导入名单"
+    ENTERED = "entered", "人工登记"

@@ -5,6 +5,11 @@ and exactly its count of certificates expiring in 2019 ("2018年底高企到期�
 older certificates (renewals), applications 2016–2018 with their outcomes (so pass rates
 exist), mid-2019 applications in progress, pool members (some stalled), 科小 evaluations
 and a few honours. Written with bulk_create: this is back-filled history, not user edits.
+
+年报: the 2017 and 2018 filed lists, as the district would have imported them — most due 高企
+filed, but a few towns have gaps (so on the demo date, 2019-07-15, the overdue list is real,
+and an enterprise missing both years stands at 资格取消风险). Loaded on its own check, so a
+database loaded before the 年报 existed gets them too, and a second run adds nothing.
 """
 
 import datetime
@@ -15,7 +20,9 @@ from core.seeds import WUJIN_2019_ROWS
 from enterprises.demo import plan
 from enterprises.models import Enterprise
 
+from .annual_reports import annual_report_due_ids
 from .choices import (
+    AnnualReportSource,
     ApplicationKind,
     ApplicationStatus,
     HonourLevel,
@@ -23,7 +30,14 @@ from .choices import (
     PoolExit,
     PoolLevel,
 )
-from .models import Application, Certificate, Honour, PoolMembership, TechSMEEvaluation
+from .models import (
+    AnnualReport,
+    Application,
+    Certificate,
+    Honour,
+    PoolMembership,
+    TechSMEEvaluation,
+)
 from .services import add_years
 
 SEED = 2018
@@ -189,6 +203,11 @@ def _candidate_history(b: _Builder, enterprise_id: int, index: int, *, new_targe
 
 
 def load(stdout) -> None:
+    _load_ladder(stdout)
+    _load_annual_reports(stdout)
+
+
+def _load_ladder(stdout) -> None:
     if Certificate.objects.filter(source="演示数据").exists():
         stdout.write("梯次培育：演示记录已存在，跳过")
         return
@@ -203,3 +222,58 @@ def load(stdout) -> None:
         model.objects.bulk_create(rows[model], batch_size=500)
     counts = "，".join(f"{m._meta.verbose_name} {len(rows[m])} 条" for m in rows)
     stdout.write(f"梯次培育：新建 {counts}")
+
+
+DEMO_NOTE = "演示数据"
+# Share of the due 高企 that did NOT file, per town (the others filed everything): the gaps
+# the overdue list and the notices show on the demo date.
+MISSING_SHARE = {"湖塘镇": 0.12, "牛塘镇": 0.2, "雪堰镇": 0.25, "嘉泽镇": 0.3}
+
+
+def build_annual_reports(due: dict[int, list[int]], town_of: dict[int, str]) -> list[AnnualReport]:
+    """{report year: due enterprise ids} → the filings. Whoever skipped 2017 mostly skipped
+    2018 too (the same firms neglect it), which is what puts some at 资格取消风险."""
+    rng = random.Random(SEED + 17)
+    rows, skipped = [], set()
+    for year in sorted(due):
+        for enterprise_id in sorted(due[year]):
+            share = MISSING_SHARE.get(town_of.get(enterprise_id, ""), 0.0)
+            chance = 0.7 if enterprise_id in skipped else share
+            if rng.random() < chance:
+                skipped.add(enterprise_id)
+                continue
+            # The last fortnight of May, when most file: the 15 May reminder still names all.
+            filed = D(year + 1, 5, rng.randint(16, 31))
+            rows.append(
+                AnnualReport(
+                    enterprise_id=enterprise_id,
+                    year=year,
+                    filed_on=filed,
+                    source=AnnualReportSource.IMPORTED,
+                    notes=DEMO_NOTE,
+                )
+            )
+    return rows
+
+
+def _load_annual_reports(stdout) -> None:
+    if AnnualReport.objects.filter(notes=DEMO_NOTE).exists():
+        stdout.write("年报：演示记录已存在，跳过")
+        return
+    demo_ids = set(
+        Enterprise.objects.filter(uscc__in=[item["uscc"] for item in plan()]).values_list(
+            "id", flat=True
+        )
+    )
+    town_of = dict(Enterprise.objects.filter(pk__in=demo_ids).values_list("pk", "town__name"))
+    due = {
+        year: [
+            i
+            for i in annual_report_due_ids(year).values_list("enterprise_id", flat=True)
+            if i in demo_ids
+        ]
+        for year in (2017, 2018)
+    }
+    rows = build_annual_reports(due, town_of)
+    AnnualReport.objects.bulk_create(rows, batch_size=500)
+    stdout.write(f"年报：新建 {AnnualReport._meta.verbose_name} {len(rows)} 条")

@@ -3,7 +3,14 @@ from django import forms
 from enterprises.forms import DateInput
 
 from .choices import NEXT_STATUS, ApplicationStatus, PoolExit
-from .models import Application, Certificate, Honour, PoolMembership, TechSMEEvaluation
+from .models import (
+    AnnualReport,
+    Application,
+    Certificate,
+    Honour,
+    PoolMembership,
+    TechSMEEvaluation,
+)
 
 DATE_WIDGETS = {
     name: DateInput()
@@ -15,6 +22,7 @@ DATE_WIDGETS = {
         "submitted_on",
         "decided_on",
         "issued_on",
+        "filed_on",
     ]
 }
 
@@ -35,6 +43,7 @@ ApplicationForm = _record_form(
 )
 CertificateForm = _record_form(Certificate, ["number", "issued_on", "historical", "source"])
 HonourForm = _record_form(Honour, ["type", "level", "year", "expires_year", "source"])
+AnnualReportForm = _record_form(AnnualReport, ["year", "filed_on", "notes"])
 
 
 class AdvanceForm(forms.Form):
@@ -56,4 +65,18 @@ class EndPoolForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label="Excel 文件（.xlsx 或 .xls）")
+    dry_run = forms.BooleanField(label="仅检查，不写入", required=False)
+
+
+class AnnualReportImportForm(forms.Form):
+    year = forms.IntegerField(
+        label="报告年度",
+        min_value=2000,
+        max_value=2100,
+        help_text="名单所报告的年度，如 2019 年 5 月填报的是 2018 年度年报",
+    )
+    file = forms.FileField(
+        label="年报填报名单（.xlsx 或 .xls）",
+        help_text="从高新技术企业认定管理工作网导出；须有“统一社会信用代码”和“填报日期”（或“提交日期”）列",
+    )
     dry_run = forms.BooleanField(label="仅检查，不写入", required=False)

@@ -8,10 +8,12 @@ from django.db import models
 from django.db.models import F, Q
 
 from core.fields import PortalTimeField
+from core.models import User
 from core.scoping import ScopedQuerySet
 from enterprises.models import Enterprise
 
 from .choices import (
+    AnnualReportSource,
     ApplicationKind,
     ApplicationStatus,
     HonourLevel,
@@ -233,3 +235,54 @@ class Prediagnosis(models.Model):
 
     def __str__(self):
         return f"{self.apply_year}年预诊断（{self.as_of}）：{self.summary}"
+
+
+class AnnualReport(models.Model):
+    """A filed 年报 (年度发展情况报表): the enterprise filed its report on `year` — the fiscal
+    year reported on, filed by 31 May of the next — on 高新技术企业认定管理工作网.
+
+    Only filings are stored; who has NOT filed is a query (selectors.annual_report_*): those
+    holding a valid certificate on 31 December of the year, minus these rows.
+    """
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name="企业", on_delete=models.CASCADE, related_name="annualreports"
+    )
+    year = models.PositiveSmallIntegerField("报告年度", db_index=True)
+    filed_on = models.DateField("填报日期")
+    source = models.CharField(
+        "来源",
+        max_length=10,
+        choices=AnnualReportSource.choices,
+        default=AnnualReportSource.ENTERED,
+    )
+    recorded_by = models.ForeignKey(
+        User,
+        verbose_name="登记人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    notes = models.CharField("备注", max_length=500, blank=True)
+    created_at = PortalTimeField("录入时间", auto_now_add=True)
+
+    objects = LadderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "高企年报"
+        verbose_name_plural = "高企年报"
+        ordering = ["-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "year"], name="one_annual_report_per_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(filed_on__year__gt=F("year")),
+                name="annual_report_filed_after_year",
+                violation_error_message="填报日期须在报告年度结束之后。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.year}年度年报（{self.filed_on:%Y-%m-%d}填报）"

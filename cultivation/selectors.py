@@ -19,7 +19,13 @@ from core.scoping import subtree_q
 from enterprises.models import Enterprise, EnterpriseQuerySet, TownSpan, TownSpanQuerySet
 
 from .choices import DECIDED, FILED, ApplicationKind, ApplicationStatus, Rung
-from .models import Application, Certificate, Honour, PoolMembership, TechSMEEvaluation
+from .models import (
+    Application,
+    Certificate,
+    Honour,
+    PoolMembership,
+    TechSMEEvaluation,
+)
 
 
 def year_end(year: int) -> datetime.date:

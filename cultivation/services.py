@@ -8,17 +8,26 @@ from django.db import transaction
 
 from core.changelog import log_change, snapshot
 from core.choices import Action
+from core.dates import today
 from core.models import User
 from core.scoping import ensure_in_scope
 from enterprises.models import Enterprise
 
 from .choices import (
     NEXT_STATUS,
+    AnnualReportSource,
     ApplicationKind,
     ApplicationStatus,
     PoolExit,
 )
-from .models import Application, Certificate, Honour, PoolMembership, TechSMEEvaluation
+from .models import (
+    AnnualReport,
+    Application,
+    Certificate,
+    Honour,
+    PoolMembership,
+    TechSMEEvaluation,
+)
 
 CERTIFICATE_YEARS = 3
 
@@ -292,3 +301,48 @@ def add_honour(
         source=source,
     )
     return _save_and_log(actor, record, Action.CREATE)
+
+
+@transaction.atomic
+def record_annual_report(
+    *,
+    actor: User | None,
+    enterprise: Enterprise,
+    year: int,
+    filed_on: datetime.date,
+    source: str = AnnualReportSource.ENTERED,
+    notes: str = "",
+    replace: bool = False,
+) -> AnnualReport:
+    """That `enterprise` filed its `year` 年报 on `filed_on`.
+
+    A clerk's second entry for the same year is refused (it would silently move a date). An
+    import passes `replace`: the national system's list is the authority, so a different date
+    there wins (logged as a change) and the same date changes nothing — re-importing a file
+    writes nothing and logs nothing.
+    """
+    _guard(actor, enterprise)
+    if filed_on.year <= year:
+        raise ValidationError({"filed_on": f"{year}年度年报的填报日期须在{year + 1}年1月1日之后。"})
+    if filed_on > today():
+        raise ValidationError({"filed_on": f"填报日期 {filed_on:%Y-%m-%d} 晚于今天。"})
+    existing = AnnualReport.objects.filter(enterprise=enterprise, year=year).first()
+    if existing is None:
+        record = AnnualReport(
+            enterprise=enterprise,
+            year=year,
+            filed_on=filed_on,
+            source=source,
+            recorded_by=actor,
+            notes=notes.strip(),
+        )
+        return _save_and_log(actor, record, Action.CREATE)
+    if existing.filed_on == filed_on and replace:
+        return existing
+    if not replace:
+        raise ValidationError(
+            {"year": f"该企业{year}年度年报已登记（{existing.filed_on:%Y-%m-%d}填报）。"}
+        )
+    before = snapshot(existing, _logged_fields(existing))
+    existing.filed_on, existing.source, existing.recorded_by = filed_on, source, actor
+    return _save_and_log(actor, existing, Action.UPDATE, before=before)

@@ -1,5 +1,6 @@
 """The ladder's scheduled notices: each town's 高企 certificates expiring this year (once a
-year), and the 年报 (annual report) reminder before 31 May.
+year), the 年报 (annual report) reminder before 31 May naming who has not filed yet, and
+the overdue notice the day after, naming who still has not (with the art. 19 risk).
 
 A town's notice is about that town only: enterprise lists are read through the recipient's
 own scope (`Enterprise.objects.for_user`) and narrowed to the town, never computed for the
@@ -29,9 +30,8 @@ from core.selectors import districts
 from enterprises.models import Enterprise
 
 from . import prediagnosis
-from .selectors import expiring_certificates, valid_hte_ids
-
-ANNUAL_REPORT_DUE = (5, 31)  # 《高新技术企业认定管理办法》: 每年5月底前填报上一年度报表
+from .annual_reports import annual_report_deadline, annual_report_unfiled_ids, report_risks
+from .selectors import expiring_certificates
 
 
 def expiry_notice_day(year: int) -> datetime.date:
@@ -103,50 +103,116 @@ def send_expiry_notices(on: datetime.date) -> int:
     return sent
 
 
+def _unfiled_in(user, town: OrgUnit, year: int, on: datetime.date) -> list[Enterprise]:
+    """The town's enterprises, as its user may see them, that had to file the `year` 年报
+    and have not by `on`."""
+    return list(
+        Enterprise.objects.for_user(user)
+        .in_unit(town)
+        .filter(pk__in=annual_report_unfiled_ids(year, on))
+        .order_by("name")
+    )
+
+
 def send_annual_report_reminders(on: datetime.date) -> int:
     """Before 31 May: each town's users get the 高企 that must file last year's report —
-    those holding a valid certificate at the end of last year."""
+    those holding a valid certificate at the end of last year — and have not filed yet."""
     due = annual_report_notice_day(on.year)
-    deadline = datetime.date(on.year, *ANNUAL_REPORT_DUE)
+    deadline = annual_report_deadline(on.year - 1)
     until = min(due + datetime.timedelta(days=catch_up_days()), max(due, deadline))
     if not is_due(on, due, until):
         return 0
     last_year, sent = on.year - 1, 0
-    holders = valid_hte_ids(datetime.date(last_year, 12, 31))
     for district in districts():
         for town in _towns(district):
             for user in users_of(town):
-                names = list(
-                    Enterprise.objects.for_user(user)
-                    .in_unit(town)
-                    .filter(pk__in=holders)
-                    .order_by("name")
-                    .values_list("name", flat=True)
-                )
+                names = [e.name for e in _unfiled_in(user, town, last_year, on)]
                 if not names:
                     continue
                 sent += len(
                     notify(
                         [user],
                         title=(
-                            f"{last_year}年度高企年报提醒：{town} {len(names)} 家"
+                            f"{last_year}年度高企年报提醒：{town} {len(names)} 家未填报"
                             f"（{deadline.month}月{deadline.day}日前）"
                         ),
                         body=(
-                            f"请督促以下 {len(names)} 家高新技术企业于{chinese_date(deadline)}前登录"
-                            f"“高新技术企业认定管理工作网”填报{last_year}年度发展情况报表（年报）；"
+                            f"请督促以下 {len(names)} 家尚未填报的高新技术企业于{chinese_date(deadline)}前"
+                            f"登录“高新技术企业认定管理工作网”填报{last_year}年度发展情况报表（年报）；"
                             "累计两年未填报的，将被取消高企资格。\n" + "、".join(names)
                         ),
-                        link=reverse("cultivation:index"),
+                        link=f"{reverse('cultivation:annual_reports')}?year={last_year}",
                         dedupe=f"annual-report:{on.year}:unit{town.pk}",
                     )
                 )
     return sent
 
 
+def _overdue_line(n: int, enterprise: Enterprise, risk) -> str:
+    return f"{n}. {enterprise.name}" + (f"（{risk.label}）" if risk else "")
+
+
+def send_annual_report_overdue(on: datetime.date) -> int:
+    """The day after 31 May: each town's users get their 高企 that have not filed last year's
+    report, each with its qualification risk; the district staff get the count per town."""
+    deadline = annual_report_deadline(on.year - 1)
+    if not is_due(on, deadline + datetime.timedelta(days=1)):
+        return 0
+    year, sent = on.year - 1, 0
+    link = f"{reverse('cultivation:annual_reports')}?year={year}"
+    for district in districts():
+        counts = []
+        for town in _towns(district):
+            counts.append(
+                (
+                    town,
+                    Enterprise.objects.in_unit(town)
+                    .filter(pk__in=annual_report_unfiled_ids(year, on))
+                    .count(),
+                )
+            )
+            for user in users_of(town):
+                overdue = _unfiled_in(user, town, year, on)
+                if not overdue:
+                    continue
+                risks = report_risks([e.pk for e in overdue], on)
+                lines = [_overdue_line(n, e, risks.get(e.pk)) for n, e in enumerate(overdue, 1)]
+                at_stake = sum(r.cancellation for r in risks.values())
+                stake = f"，其中 {at_stake} 家累计 2 年未报，面临取消高企资格" if at_stake else ""
+                sent += len(
+                    notify(
+                        [user],
+                        title=f"{year}年度高企年报逾期：{town} {len(overdue)} 家未填报",
+                        body=(
+                            f"{year}年度发展情况报表（年报）已于{chinese_date(deadline)}截止，"
+                            f"{town}以下 {len(overdue)} 家高新技术企业尚未填报{stake}。"
+                            "请督促尽快补报；已填报的，请在平台登记或由区科技局导入名单：\n"
+                            + "\n".join(lines)
+                        ),
+                        link=link,
+                        dedupe=f"annual-report-overdue:{year}:unit{town.pk}",
+                    )
+                )
+        total = sum(n for _, n in counts)
+        if not total:
+            continue
+        per_town = "；".join(f"{t.notice_name} {n} 家" for t, n in counts if n)
+        sent += len(
+            notify(
+                users_of(district, roles=[Role.DISTRICT_STAFF]),
+                title=f"{year}年度高企年报逾期：{district}共 {total} 家未填报",
+                body=f"{year}年度年报逾期未报共 {total} 家，其中：{per_town}。各单位已收到本单位名单。",
+                link=link,
+                dedupe=f"annual-report-overdue:{year}:unit{district.pk}",
+            )
+        )
+    return sent
+
+
 NOTICE_JOBS = [
     NoticeJob("expiry", "证书到期", send_expiry_notices),
     NoticeJob("annual_reports", "年报提醒", send_annual_report_reminders),
+    NoticeJob("annual_reports_overdue", "年报逾期", send_annual_report_overdue),
 ]
 
 

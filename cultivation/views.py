@@ -20,10 +20,13 @@ from enterprises.filters import TOWN_ORDER
 from enterprises.models import Enterprise
 from enterprises.selectors import enterprises_for
 
+from . import annual_reports as annual
 from . import prediagnosis, selectors, services
 from .choices import Rung
 from .forms import (
     AdvanceForm,
+    AnnualReportForm,
+    AnnualReportImportForm,
     ApplicationForm,
     CertificateForm,
     EndPoolForm,
@@ -33,6 +36,7 @@ from .forms import (
     PoolForm,
 )
 from .io import lists
+from .io.annual_reports import import_annual_reports
 from .io.ladder import build_template, import_ladder
 from .models import Application, PoolMembership
 
@@ -43,6 +47,7 @@ RECORD_KINDS: dict[str, tuple[type[forms.BaseForm], Callable[..., object], str]]
     "application": (ApplicationForm, services.add_application, "登记高企申报"),
     "certificate": (CertificateForm, services.record_certificate, "登记高企证书"),
     "honour": (HonourForm, services.add_honour, "登记荣誉称号"),
+    "annual_report": (AnnualReportForm, services.record_annual_report, "登记年报填报"),
 }
 
 
@@ -238,7 +243,9 @@ def record_add(request, pk, kind):
         raise Http404("未知的记录类型。")
     enterprise = _writable(request, Enterprise.objects.all(), pk)
     form_class, service, title = RECORD_KINDS[kind]
-    form = form_class(request.POST or None)
+    # a 年报 entered in 2019 is almost always the 2018 report
+    initial = {"year": today().year - 1} if kind == "annual_report" else None
+    form = form_class(request.POST or None, initial=initial)
     return _form_page(
         request,
         form,
@@ -301,3 +308,63 @@ def import_history(request):
             request.FILES["file"], actor=request.user, dry_run=form.cleaned_data["dry_run"]
         )
     return render(request, "cultivation/import.html", {"form": form, "result": result})
+
+
+@require_safe
+@login_required
+def annual_reports(request):
+    """Who has not filed the year's 年报: before 31 May the ones still to file, after it the
+    overdue — each with the qualification risk of the years it has missed (art. 19)."""
+    context = _context(request)
+    on = today()
+    year = year_param(request, on.year - 1)
+    deadline = annual.annual_report_deadline(year)
+    unit = context["unit"]
+    enterprises = selectors.enterprises_in(
+        annual.annual_report_unfiled_ids(year, on), unit, on
+    ).filter(pk__in=enterprises_for(request.user).values("pk"))
+    risks = annual.report_risks(enterprises.values_list("pk", flat=True), on)
+    only_cancellation = request.GET.get("risk") == "2"
+    if only_cancellation:
+        enterprises = enterprises.filter(pk__in=[k for k, r in risks.items() if r.cancellation])
+    page = paginate(request, enterprises.order_by(*TOWN_ORDER, "name"))
+    for enterprise in page["page"].object_list:
+        enterprise.report_risk = risks.get(enterprise.pk)
+    counts = annual.annual_report_counts(unit, year, on) if unit.children.exists() else []
+    return render(
+        request,
+        "cultivation/annual_reports.html",
+        {
+            **context,
+            **page,
+            "year": year,
+            "year_label": "报告年度",
+            "deadline": deadline,
+            "overdue": on > deadline,
+            "counts": counts,
+            "cancellation_count": sum(r.cancellation for r in risks.values()),
+            "only_cancellation": only_cancellation,
+            "can_write": can_write(request.user),
+        },
+    )
+
+
+@require_form_methods
+@login_required
+def annual_report_import(request):
+    if not can_write(request.user):
+        raise PermissionDenied("您的账号为只读权限，不能导入年报名单。")
+    form = AnnualReportImportForm(
+        request.POST or None, request.FILES or None, initial={"year": today().year - 1}
+    )
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = import_annual_reports(
+            request.FILES["file"],
+            actor=request.user,
+            year=form.cleaned_data["year"],
+            dry_run=form.cleaned_data["dry_run"],
+        )
+    return render(
+        request, "cultivation/annual_report_import.html", {"form": form, "result": result}
+    )

@@ -74,6 +74,8 @@ ROUTES: dict[str, Kind] = {
     "cultivation:stalled": Kind(READ),
     "cultivation:diagnosis": Kind(READ),
     "cultivation:diagnosis_export": Kind(READ),
+    "cultivation:annual_reports": Kind(READ),
+    "cultivation:annual_report_import": Kind(FORM),
     "cultivation:diagnosis_detail": Kind(READ, "enterprise"),
     "cultivation:import": Kind(FORM),
     "cultivation:import_template": Kind(READ),
