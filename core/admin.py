@@ -1,12 +1,40 @@
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
 from . import services
+from .changelog import log_change, snapshot
+from .choices import Action
 from .http import AuthedRequest
-from .models import ApiToken, ChangeLog, Notification, OrgUnit, ScheduledRun, User
+from .models import ApiToken, ChangeLog, DownloadRecord, Notification, OrgUnit, ScheduledRun, User
+
+# What the change log keeps of a user: never the password hash, nor the login timestamps
+# (the change log is about who changed an account, not about its use).
+USER_LOGGED_FIELDS = [
+    "username",
+    "display_name",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "unit",
+    "role",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+]
+
+
+def user_snapshot(user: User) -> dict[str, Any]:
+    data = snapshot(user, USER_LOGGED_FIELDS)
+    if user.pk:
+        data["权限组"] = "、".join(sorted(g.name for g in user.groups.all())) or None
+    return data
 
 
 @admin.register(OrgUnit)
@@ -60,6 +88,71 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ["wide"], "fields": ["username", "password1", "password2"]}),
         ("单位与角色", {"fields": ["display_name", "unit", "role"]}),
     ]
+    readonly_fields = ["history_link"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return [*fieldsets, ("变更记录", {"fields": ["history_link"]})]
+
+    @admin.display(description="变更历史")
+    def history_link(self, obj: User) -> str:
+        url = reverse("history", args=["core", "user", obj.pk])
+        return format_html('<a href="{}">查看该用户的变更历史（单位、角色、权限）</a>', url)
+
+    # Admin edits of accounts go into the portal's change log, like every other write: the
+    # state before is read before the form saves, the state after once its groups are saved.
+    def save_model(self, request: Any, obj: User, form: Any, change: bool) -> None:
+        obj._logged_before = user_snapshot(User.objects.get(pk=obj.pk)) if change else None  # type: ignore[attr-defined]
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        user = form.instance
+        before, after = getattr(user, "_logged_before", None), user_snapshot(user)
+        if before != after:
+            log_change(
+                actor=request.user,
+                instance=user,
+                action=Action.UPDATE if change else Action.CREATE,
+                unit=user.unit,
+                before=before,
+                after=after,
+                note="系统管理中修改" if change else "系统管理中新建",
+            )
+
+    def user_change_password(self, request: Any, id: str, form_url: str = "") -> Any:
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:  # the form was saved
+            user = User.objects.get(pk=unquote(id))
+            log_change(
+                actor=request.user,
+                instance=user,
+                action=Action.UPDATE,
+                unit=user.unit,
+                note="系统管理员重设了密码",  # that it changed; the hash never enters the log
+            )
+        return response
+
+    def delete_model(self, request: Any, obj: User) -> None:
+        self._log_deletion(request, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: Any, queryset: Any) -> None:
+        for user in queryset:
+            self._log_deletion(request, user)
+        super().delete_queryset(request, queryset)
+
+    def _log_deletion(self, request: Any, user: User) -> None:
+        log_change(
+            actor=request.user,
+            instance=user,
+            action=Action.DELETE,
+            unit=user.unit,
+            before=user_snapshot(user),
+            note="系统管理中删除",
+        )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -87,6 +180,25 @@ class ChangeLogAdmin(ScopedReadOnlyAdmin):
     list_filter = ["action", "content_type"]
     search_fields = ["object_repr", "actor_name", "note"]
     date_hierarchy = "created_at"
+
+
+@admin.register(DownloadRecord)
+class DownloadRecordAdmin(ScopedReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "user_name",
+        "unit",
+        "kind",
+        "file_name",
+        "query",
+        "rows",
+        "via_api",
+        "ip",
+    ]
+    list_filter = ["kind", "via_api"]
+    search_fields = ["user_name", "file_name", "query", "url_name"]
+    date_hierarchy = "created_at"
+    list_select_related = ["unit"]
 
 
 @admin.register(ScheduledRun)

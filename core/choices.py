@@ -33,3 +33,15 @@ class Action(models.TextChoices):
     ACTIVATE = "activate", "启用"
     DELETE = "delete", "删除"
     IMPORT = "import", "导入"
+
+
+class DownloadKind(models.TextChoices):
+    """What a recorded download holds (core/downloads.py maps each route to one)."""
+
+    ENTERPRISES = "enterprises", "企业名录"
+    CULTIVATION = "cultivation", "梯次培育名单"
+    TARGETS = "targets", "目标任务表"
+    TEMPLATE = "template", "报送/导入模板"
+    SUBMISSION = "submission", "报送原始文件"
+    BULLETIN = "bulletin", "通报"
+    OTHER = "other", "其他文件"

@@ -1,13 +1,16 @@
 """Cross-cutting models: the org-unit tree, users with their unit and role, the change log."""
 
-from django.contrib.auth.models import AbstractUser
+from typing import ClassVar
+from urllib.parse import unquote_plus
+
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 
-from .choices import Action, Role, UnitKind
+from .choices import Action, DownloadKind, Role, UnitKind
 from .fields import PortalTimeField
 from .scoping import ScopedQuerySet
 
@@ -95,6 +98,15 @@ class OrgUnit(models.Model):
             raise ValidationError({"parent": "上级单位不能是本单位或其下级单位。"})
 
 
+class UserQuerySet(ScopedQuerySet):
+    """Users are scoped by their unit: the district's staff see (and the history page shows)
+    the accounts of their subtree, a town its own."""
+
+
+class PortalUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+    pass
+
+
 class User(AbstractUser):
     """A portal user: belongs to one org unit and has one role."""
 
@@ -110,6 +122,8 @@ class User(AbstractUser):
     role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.TOWN_STAFF)
     phone = models.CharField("联系电话", max_length=30, blank=True)
 
+    objects: ClassVar[PortalUserManager] = PortalUserManager()
+
     class Meta:
         verbose_name = "用户"
         verbose_name_plural = "用户"
@@ -124,6 +138,14 @@ class User(AbstractUser):
     @property
     def is_read_only(self) -> bool:
         return self.role == Role.LEADER and not self.is_superuser
+
+    @property
+    def sees_download_audit(self) -> bool:
+        """The audit of what leaves the portal is the district staff's and the admin's tool:
+        towns would see their colleagues' activity, leaders get reports rather than logs."""
+        return self.is_active and (
+            self.is_portal_admin or (self.role == Role.DISTRICT_STAFF and self.unit_id is not None)
+        )
 
 
 class ChangeLog(models.Model):
@@ -184,6 +206,61 @@ class ChangeLog(models.Model):
         before, after = self.before or {}, self.after or {}
         keys = list(dict.fromkeys([*before, *after]))
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+class DownloadRecord(models.Model):
+    """One file that left the portal: an export or a download, by whom, with which filter.
+
+    Written by core.middleware.DownloadAuditMiddleware for every successful attachment, so
+    no view can forget it. `unit` is the user's unit at the time: the log is scoped like the
+    data, the district seeing its subtree's users. Append-only, like the change log: its
+    references are not database constraints (one row per download, never checked again).
+    """
+
+    created_at = PortalTimeField("时间", auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        User,
+        verbose_name="用户",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        related_name="+",
+    )
+    user_name = models.CharField("用户姓名", max_length=150)
+    unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name="所属单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        related_name="+",
+    )
+    kind = models.CharField("类别", max_length=20, choices=DownloadKind.choices)
+    file_name = models.CharField("文件名", max_length=255)
+    url_name = models.CharField("页面", max_length=100, blank=True)
+    path = models.CharField("地址", max_length=500)
+    query = models.TextField("筛选条件", blank=True)
+    rows = models.PositiveIntegerField("行数", null=True, blank=True)
+    via_api = models.BooleanField("通过 API", default=False)
+    ip = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "导出与下载记录"
+        verbose_name_plural = "导出与下载记录"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.user_name} {self.file_name}"
+
+    @property
+    def query_display(self) -> str:
+        """The filter as people read it: town=5&name=精密, not its percent-encoding."""
+        return unquote_plus(self.query)
 
 
 class ScheduledRun(models.Model):

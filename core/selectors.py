@@ -1,5 +1,6 @@
 """Reads for the cross-cutting models, always through the scoping function."""
 
+import datetime
 from collections.abc import Callable
 
 from django.apps import apps
@@ -9,7 +10,7 @@ from django.db.models import Model
 from django.http import Http404
 
 from .choices import DISTRICT_KINDS
-from .models import ChangeLog, OrgUnit, ScheduledRun
+from .models import ChangeLog, DownloadRecord, OrgUnit, ScheduledRun, User
 from .scoping import VIEW, get_for_user_or_404
 
 # What every figure the portal shows or exports is made of: only approval makes a quarterly
@@ -82,3 +83,30 @@ def history_for(instance) -> list[ChangeLog]:
 def last_run(name: str):
     run = ScheduledRun.objects.filter(name=name).first()
     return run.last_run if run else None
+
+
+def download_records(
+    viewer: User,
+    *,
+    user_id: int | None = None,
+    kind: str = "",
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+):
+    """The downloads `viewer` may audit (those of users in their subtree), newest first,
+    narrowed by who, what kind and which days (both ends included)."""
+    records = DownloadRecord.objects.for_user(viewer)
+    if user_id is not None:
+        records = records.filter(user_id=user_id)
+    if kind:
+        records = records.filter(kind=kind)
+    if start is not None:
+        records = records.filter(created_at__date__gte=start)
+    if end is not None:
+        records = records.filter(created_at__date__lte=end)
+    return records.select_related("unit")
+
+
+def audited_users(viewer: User):
+    """Whom the audit page can be narrowed to: the users of the viewer's subtree."""
+    return User.objects.for_user(viewer).order_by("unit__path", "username")

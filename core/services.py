@@ -1,5 +1,5 @@
-"""Writes for the org-unit tree and personal API tokens. Every change is logged
-(core/changelog.py)."""
+"""Writes for the org-unit tree, personal API tokens and the download audit. Every change is
+logged (core/changelog.py)."""
 
 import hashlib
 import secrets
@@ -10,7 +10,7 @@ from django.db import transaction
 from .changelog import log_change, snapshot
 from .choices import Action
 from .dates import now
-from .models import ApiToken, OrgUnit, User
+from .models import ApiToken, DownloadRecord, OrgUnit, User
 from .scoping import ensure_unit_in_scope
 
 
@@ -99,3 +99,32 @@ def revoke_api_token(*, actor: User, token: ApiToken) -> ApiToken:
             note="撤销 API 令牌",
         )
     return token
+
+
+@transaction.atomic  # a savepoint: a failed insert must not spoil the request's transaction
+def record_download(
+    *,
+    user: User,
+    file_name: str,
+    kind: str,
+    url_name: str,
+    path: str,
+    query: str = "",
+    rows: int | None = None,
+    via_api: bool = False,
+    ip: str | None = None,
+) -> DownloadRecord:
+    """One file that left the portal (core.middleware.DownloadAuditMiddleware calls this)."""
+    return DownloadRecord.objects.create(
+        user=user,
+        user_name=str(user)[:150],
+        unit_id=user.unit_id,
+        kind=kind,
+        file_name=file_name[:255],
+        url_name=url_name[:100],
+        path=path[:500],
+        query=query,
+        rows=rows,
+        via_api=via_api,
+        ip=ip,
+    )

@@ -24,5 +24,6 @@ urlpatterns = [
     path("accounts/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("healthz/", views.healthz, name="healthz"),
     path("inbox/", views.inbox, name="inbox"),
+    path("audit/downloads/", views.download_audit, name="audit"),
     path("history/<str:app_label>/<str:model_name>/<str:pk>/", views.history, name="history"),
 ]

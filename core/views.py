@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.messages.views import SuccessMessageMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,10 +16,11 @@ from htportal.celery import app as celery_app
 
 from . import cache, notifications, selectors, services
 from .authentication import PortalScopedThrottle
+from .choices import DownloadKind
 from .forms import ApiTokenForm
 from .http import require_form_methods, require_safe
 from .models import Notification
-from .params import paginate
+from .params import date_param, paginate
 from .tasks import HEARTBEAT
 
 
@@ -34,6 +35,33 @@ def history(request, app_label: str, model_name: str, pk: str):
         "core/history.html",
         {"object": instance, "entries": entries, "verbose_name": instance._meta.verbose_name},
     )
+
+
+@require_safe
+@login_required
+def download_audit(request):
+    """导出与下载记录: every file that left the portal, for the district's staff and the
+    admin (the records of users in their subtree); towns and leaders are refused."""
+    if not request.user.sees_download_audit:
+        raise PermissionDenied("导出与下载记录仅供区科技局工作人员和系统管理员查看。")
+    users = selectors.audited_users(request.user)
+    try:
+        user_id = int(request.GET["user"])
+    except (KeyError, ValueError):
+        user_id = None
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in DownloadKind.values else ""
+    start, end = date_param(request, "start"), date_param(request, "end")
+    records = selectors.download_records(
+        request.user, user_id=user_id, kind=kind, start=start, end=end
+    )
+    context = {
+        **paginate(request, records, 50),
+        "users": users,
+        "kinds": DownloadKind.choices,
+        "chosen": {"user": user_id, "kind": kind, "start": start, "end": end},
+    }
+    return render(request, "core/download_audit.html", context)
 
 
 @require_safe

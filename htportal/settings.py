@@ -103,6 +103,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "core.middleware.NoStoreMiddleware",
     "core.middleware.MethodNotAllowedPage",
+    # Inside the session's and the API's authentication, so it knows who downloads.
+    "core.middleware.DownloadAuditMiddleware",
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
 ]

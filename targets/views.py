@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 
 from core.cache import fresh
 from core.dates import today
+from core.downloads import count_rows
 from core.http import require_form_methods, require_safe
 from core.params import paginate, unit_param
 from core.scoping import (
@@ -263,7 +264,7 @@ def completion_export(request, pk):
     )
     response = HttpResponse(write_completion(table), content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(True, completion_filename(table))
-    return response
+    return count_rows(response, len(table.rows))  # its rows (units and total), for the audit
 
 
 @require_form_methods
