@@ -56,7 +56,9 @@ ROUTES: dict[str, Kind] = {
     "healthz": Kind(PUBLIC),
     "inbox": Kind(READ),
     "history": Kind(READ, "history"),
-    "audit": Kind(DISTRICT_FORM),  # 导出与下载记录: district staff and the admin; towns, leaders 403
+    "audit": Kind(
+        DISTRICT_FORM
+    ),  # 导出与下载记录: district staff and the admin; towns, leaders 403
     "enterprises:index": Kind(READ),
     "enterprises:export": Kind(READ),
     "enterprises:create": Kind(FORM),
