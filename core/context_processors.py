@@ -16,8 +16,13 @@ def portal(request):
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
     items: list[dict[str, object]] = [{"label": label, "url": reverse(name)} for label, name in NAV]
-    # The longest URL that prefixes the current path is the active section.
-    matches = [str(i["url"]) for i in items if request.path.startswith(str(i["url"]))]
+    # The longest URL that prefixes the current path is the active section; 首页 ("/")
+    # prefixes every path, so it is active on itself only (not on 消息, 导出记录 …).
+    matches = [
+        str(i["url"])
+        for i in items
+        if request.path.startswith(str(i["url"])) and (i["url"] != "/" or request.path == "/")
+    ]
     active = max(matches, key=len, default=None)
     for item in items:
         item["active"] = item["url"] == active

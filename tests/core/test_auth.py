@@ -164,3 +164,13 @@ def test_a_user_changes_their_own_password_with_chinese_errors(client, personas)
     client.logout()
     assert login(client, "hutang", DEMO_PASSWORD).status_code == 200  # the old one: refused
     assert login(client, "hutang", "Hutang#2020new").status_code == 302
+
+
+def test_the_side_navigation_marks_only_the_section_shown(client_for, district):
+    client = client_for(district)
+    home = client.get(reverse("home")).content.decode()
+    assert '<a href="/" class="active" aria-current="page">首页</a>' in home
+    inbox = client.get(reverse("inbox")).content.decode()
+    assert 'aria-current="page"' not in inbox  # 消息 is not a section: 首页 is not lit
+    enterprises = client.get("/enterprises/").content.decode()
+    assert '<a href="/enterprises/" class="active" aria-current="page">企业库</a>' in enterprises
