@@ -34,6 +34,26 @@ from .annual_reports import annual_report_deadline, annual_report_unfiled_ids, r
 from .selectors import expiring_certificates
 
 
+def _district_summary(
+    district: OrgUnit, counts: list, *, title: str, lead: str, link: str, dedupe: str
+) -> int:
+    """The district staff's notice beside the towns' own lists: the total and the count per
+    town ({total} in `title` and `lead`). Nothing when no town has any."""
+    total = sum(n for _, n in counts)
+    if not total:
+        return 0
+    per_town = "；".join(f"{t.notice_name} {n} 家" for t, n in counts if n)
+    return len(
+        notify(
+            users_of(district, roles=[Role.DISTRICT_STAFF]),
+            title=title.format(total=total),
+            body=f"{lead.format(total=total)}，其中：{per_town}。各单位已收到本单位名单。",
+            link=link,
+            dedupe=dedupe,
+        )
+    )
+
+
 def expiry_notice_day(year: int) -> datetime.date:
     month, day = str(getattr(settings, "EXPIRY_NOTICE_MONTH_DAY", "01-15")).split("-")
     return datetime.date(year, int(month), int(day))
@@ -87,18 +107,13 @@ def send_expiry_notices(on: datetime.date) -> int:
                         dedupe=f"expiry:{year}:unit{town.pk}",
                     )
                 )
-        total = sum(n for _, n in counts)
-        if not total:
-            continue
-        per_town = "；".join(f"{t.notice_name} {n} 家" for t, n in counts if n)
-        sent += len(
-            notify(
-                users_of(district, roles=[Role.DISTRICT_STAFF]),
-                title=f"{year}年高企证书到期提醒：{district}共 {total} 家",
-                body=f"{year}年到期的高企证书共 {total} 家，其中：{per_town}。各单位已收到本单位名单。",
-                link=link,
-                dedupe=f"expiry:{year}:unit{district.pk}",
-            )
+        sent += _district_summary(
+            district,
+            counts,
+            title=f"{year}年高企证书到期提醒：{district}共 {{total}} 家",
+            lead=f"{year}年到期的高企证书共 {{total}} 家",
+            link=link,
+            dedupe=f"expiry:{year}:unit{district.pk}",
         )
     return sent
 
@@ -193,18 +208,13 @@ def send_annual_report_overdue(on: datetime.date) -> int:
                         dedupe=f"annual-report-overdue:{year}:unit{town.pk}",
                     )
                 )
-        total = sum(n for _, n in counts)
-        if not total:
-            continue
-        per_town = "；".join(f"{t.notice_name} {n} 家" for t, n in counts if n)
-        sent += len(
-            notify(
-                users_of(district, roles=[Role.DISTRICT_STAFF]),
-                title=f"{year}年度高企年报逾期：{district}共 {total} 家未填报",
-                body=f"{year}年度年报逾期未报共 {total} 家，其中：{per_town}。各单位已收到本单位名单。",
-                link=link,
-                dedupe=f"annual-report-overdue:{year}:unit{district.pk}",
-            )
+        sent += _district_summary(
+            district,
+            counts,
+            title=f"{year}年度高企年报逾期：{district}共 {{total}} 家未填报",
+            lead=f"{year}年度年报逾期未报共 {{total}} 家",
+            link=link,
+            dedupe=f"annual-report-overdue:{year}:unit{district.pk}",
         )
     return sent
 
