@@ -14,11 +14,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from core.dates import today
-from core.http import AuthedRequest, require_safe
+from core.http import XLSX, AuthedRequest, require_safe, xlsx_attachment
 from core.params import paginate
 from core.scoping import get_for_user_or_404
 
@@ -27,8 +26,6 @@ from .forms import BulletinForm
 from .io import write_xlsx
 from .models import Bulletin
 from .selectors import NOT_ISSUER, issuable_plans
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _list(
@@ -108,6 +105,4 @@ def xlsx_download(bulletin: Bulletin) -> HttpResponseBase:
             bulletin.xlsx.open("rb"), as_attachment=True, filename=name, content_type=XLSX
         )
     # The media volume lost the file: the stored data rebuild the same workbook.
-    response = HttpResponse(write_xlsx(bulletin.data), content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(True, name)
-    return response
+    return xlsx_attachment(write_xlsx(bulletin.data), name)

@@ -1,6 +1,7 @@
 """Types for views: behind login_required, a request's user is a portal User."""
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.http import content_disposition_header
 from django.views.decorators import http
 
 from .models import User
@@ -15,3 +16,13 @@ class AuthedRequest(HttpRequest):
 # is 405 — an edit page must not treat PUT or DELETE as a GET.
 require_safe = http.require_safe
 require_form_methods = http.require_http_methods(["GET", "HEAD", "POST"])
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_attachment(data: bytes, name: str) -> HttpResponse:
+    """A workbook the browser saves as `name` (a Chinese name survives: RFC 6266 filename*)."""
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response

@@ -7,15 +7,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
 
 from core.dates import today
-from core.http import require_form_methods, require_safe
+from core.http import require_form_methods, require_safe, xlsx_attachment
 from core.params import date_param, paginate, unit_choices, unit_param, year_param
 from core.scoping import VIEW, can_write, get_for_change, get_for_user_or_404
-from core.sheets.import_export import XLSX_TYPE
 from enterprises.filters import TOWN_ORDER
 from enterprises.models import Enterprise
 from enterprises.selectors import enterprises_for
@@ -142,13 +140,9 @@ def expiring_export(request):
     data = lists.expiring_workbook(
         certificates, unit_name=context["unit"].name, year=context["year"], on=today()
     )
-    return _xlsx(data, f"{context['unit'].name}{title}到期高企证书名单（{today():%Y%m%d}）.xlsx")
-
-
-def _xlsx(data: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=XLSX_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, name)
-    return response
+    return xlsx_attachment(
+        data, f"{context['unit'].name}{title}到期高企证书名单（{today():%Y%m%d}）.xlsx"
+    )
 
 
 @require_safe
@@ -197,7 +191,9 @@ def diagnosis_export(request):
     on = prediagnosis.as_of_for(year)
     data = lists.diagnosis_workbook(ranked, unit_name=unit.name, year=year, on=on)
     scope = "培育库" if context["pool_only"] else ""
-    return _xlsx(data, f"{unit.name}{scope}预诊断名单（{year}年申报，{today():%Y%m%d}）.xlsx")
+    return xlsx_attachment(
+        data, f"{unit.name}{scope}预诊断名单（{year}年申报，{today():%Y%m%d}）.xlsx"
+    )
 
 
 @require_safe
@@ -293,7 +289,7 @@ def pool_end(request, pk):
 @require_safe
 @login_required
 def import_template(request):
-    return _xlsx(build_template(), "梯次培育历史导入模板.xlsx")
+    return xlsx_attachment(build_template(), "梯次培育历史导入模板.xlsx")
 
 
 @require_form_methods

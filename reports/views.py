@@ -4,13 +4,12 @@ submissions with their diff and review, reporting rate, reopening."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from core.dates import today
-from core.http import require_form_methods, require_safe
+from core.http import require_form_methods, require_safe, xlsx_attachment
 from core.models import OrgUnit
 from core.params import unit_param
 from core.scoping import VIEW, can_change, get_for_user_or_404
@@ -22,8 +21,6 @@ from .forms import PeriodForm, ReopenForm, ReviewForm, UploadForm
 from .io.policy import upload_refusal
 from .io.template import build_template
 from .models import ReportingPeriod, Submission, UploadJob
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _period(request, pk) -> ReportingPeriod:
@@ -145,10 +142,8 @@ def period_detail(request, pk):
 def template_download(request, pk):
     period = _period(request, pk)
     unit = _reporting_unit(request, period)
-    response = HttpResponse(build_template(period=period, unit=unit), content_type=XLSX)
     name = f"{period.code}_{unit.label}_企业季度数据报送表.xlsx"
-    response["Content-Disposition"] = content_disposition_header(True, name)
-    return response
+    return xlsx_attachment(build_template(period=period, unit=unit), name)
 
 
 @require_POST

@@ -7,16 +7,15 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 
 from core.cache import fresh
 from core.dates import today
 from core.downloads import count_rows
-from core.http import require_form_methods, require_safe
+from core.http import require_form_methods, require_safe, xlsx_attachment
 from core.params import paginate, unit_param
 from core.scoping import (
     CHANGE,
@@ -42,8 +41,6 @@ from .io import (
     write_completion,
 )
 from .models import TargetPlan
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _plan(request, pk, action=VIEW) -> TargetPlan:
@@ -245,11 +242,7 @@ def plan_export(request, pk):
     plan = _plan(request, pk)
     # The export follows the page: a town gets its own row and the total, nothing more.
     data = write_attachment(plan, units=visible_unit_ids(request.user))
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(
-        True, f"{plan.year}年{plan.unit.label}任务分解表.xlsx"
-    )
-    return response
+    return xlsx_attachment(data, f"{plan.year}年{plan.unit.label}任务分解表.xlsx")
 
 
 @require_safe
@@ -262,8 +255,7 @@ def completion_export(request, pk):
     table = selectors.completion_table(
         plan, on, visible=visible_unit_ids(request.user), show=request.GET.getlist("show")
     )
-    response = HttpResponse(write_completion(table), content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(True, completion_filename(table))
+    response = xlsx_attachment(write_completion(table), completion_filename(table))
     return count_rows(response, len(table.rows))  # its rows (units and total), for the audit
 
 
